@@ -1,0 +1,125 @@
+//! `Idempotency-Key` on POST: the first response for a key is stored for 24 hours and replayed
+//! byte for byte; the same key with other parameters is a 400 `idempotency_error`; a key whose
+//! first request is still running is a 409 the SDKs retry.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::auth::Caller;
+use super::params::parse_body;
+use crate::domain::idempotency::{IDEMPOTENCY_KEY_MAX_LEN, IdempotencyClaim, StoredResponse};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+
+pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+    if req.method() != Method::POST {
+        return Ok(next.run(req).await);
+    }
+    let Some(raw_key) = req.headers().get("idempotency-key") else {
+        return Ok(next.run(req).await);
+    };
+    let key = raw_key
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX_LEN)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "parameter_invalid",
+                "Idempotency-Key",
+                format!("Invalid Idempotency-Key: it must be 1 to {IDEMPOTENCY_KEY_MAX_LEN} visible ASCII characters."),
+            )
+        })?
+        .to_owned();
+    let Some(caller) = req.extensions().get::<Caller>().cloned() else {
+        return Err(ApiError::internal(&"idempotency layer runs before authentication"));
+    };
+
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, state.body_limit)
+        .await
+        .map_err(|_| ApiError::payload_too_large(state.body_limit))?;
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    let fingerprint = fingerprint(&parts.method, parts.uri.path(), parts.uri.query(), is_json, &bytes);
+    let now = state.clock.now();
+    match state
+        .store
+        .claim_idempotency_key(&caller.platform_id, &key, &fingerprint, now)
+        .await?
+    {
+        IdempotencyClaim::Replay(stored) => {
+            let mut response = replay(stored);
+            response
+                .headers_mut()
+                .insert("idempotency-key", HeaderValue::from_str(&key).expect("checked ASCII"));
+            Ok(response)
+        }
+        IdempotencyClaim::Mismatch => Err(ApiError::idempotency_mismatch(&key)),
+        IdempotencyClaim::InProgress => Err(ApiError::idempotency_in_progress(&key)),
+        IdempotencyClaim::Claimed => {
+            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let (mut head, body) = response.into_parts();
+            let body = to_bytes(body, usize::MAX).await.map_err(|e| ApiError::internal(&e))?;
+            if worth_keeping(head.status) {
+                let stored = StoredResponse {
+                    status: head.status.as_u16(),
+                    body: body.to_vec(),
+                };
+                state
+                    .store
+                    .complete_idempotency_key(&caller.platform_id, &key, &stored)
+                    .await?;
+            } else {
+                state.store.release_idempotency_key(&caller.platform_id, &key).await?;
+            }
+            head.headers
+                .insert("idempotency-key", HeaderValue::from_str(&key).expect("checked ASCII"));
+            Ok(Response::from_parts(head, Body::from(body)))
+        }
+    }
+}
+
+/// Stripe keeps the result once execution began. Requests refused before that (bad params,
+/// conflicts, rate limits) and server faults are not kept, so a corrected or retried request
+/// with the same key runs again.
+fn worth_keeping(status: StatusCode) -> bool {
+    status.is_success() || matches!(status.as_u16(), 402..=404)
+}
+
+/// SHA-256 over the method, path and the parameters in canonical form (sorted keys), so the
+/// same parameters sent as a form or as JSON, in any order, match.
+pub fn fingerprint(method: &Method, path: &str, query: Option<&str>, is_json: bool, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_str());
+    hasher.update([0]);
+    hasher.update(path);
+    hasher.update([0]);
+    let mut params = super::form::parse_form(query.unwrap_or("").as_bytes()).unwrap_or_default();
+    match parse_body(body, is_json) {
+        Ok(map) => {
+            params.extend(map);
+            hasher.update(Value::Object(params).to_string());
+        }
+        // Unparseable bodies are compared as bytes; the handler will refuse them anyway.
+        Err(_) => hasher.update(body),
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

@@ -1,0 +1,93 @@
+//! What `expand[]` can reach from `/v1`: ids resolved to objects of the caller's platform.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Json;
+use serde_json::Value;
+
+use super::customers::{customer_json, deleted_json};
+use super::render::{authorization_json, institution_json, ownership_json};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::state::AppState;
+use crate::http::stripe::auth::Caller;
+use crate::http::stripe::expand::{Resolver, expand};
+
+struct PlatformResolver<'a> {
+    state: &'a AppState,
+    platform_id: &'a str,
+}
+
+/// Expandable fields per object type, relative to the object.
+const EXPANDABLE: &[(&str, &str)] = &[
+    ("customer", "default_source"),
+    ("customer", "test_clock"),
+    ("customer", "invoice_settings.default_payment_method"),
+    ("financial_connections.account", "account_holder.customer"),
+    ("financial_connections.account", "institution"),
+    ("financial_connections.account", "ownership"),
+    ("financial_connections.account", "authorization"),
+    ("financial_connections.session", "account_holder.customer"),
+];
+
+impl Resolver for PlatformResolver<'_> {
+    fn expandable(&self, object_type: &str, path: &str) -> bool {
+        EXPANDABLE.iter().any(|(t, p)| *t == object_type && *p == path)
+    }
+
+    fn resolve<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Value>, ApiError>> + Send + 'a>> {
+        Box::pin(async move {
+            if id.starts_with("fcaowns_") {
+                let found = self.state.store.get_ownership(self.platform_id, id).await?;
+                return Ok(found.map(|o| ownership_json(&o, 10)));
+            }
+            if id.starts_with("fcauth_") {
+                let Some(auth) = self.state.store.get_authorization(self.platform_id, id).await? else {
+                    return Ok(None);
+                };
+                let session = self.state.store.get_session(self.platform_id, &auth.session_id).await?;
+                return Ok(session.map(|s| authorization_json(&auth, &s.account_holder)));
+            }
+            if id.starts_with("fcinst_") {
+                return Ok(self
+                    .state
+                    .store
+                    .get_institution(id)
+                    .await?
+                    .map(|i| institution_json(&i)));
+            }
+            if id.starts_with("cus_") {
+                let found = self.state.store.get_customer(self.platform_id, id).await?;
+                return Ok(found.map(|c| {
+                    if c.is_deleted() {
+                        deleted_json(&c.id)
+                    } else {
+                        customer_json(&c)
+                    }
+                }));
+            }
+            Ok(None)
+        })
+    }
+}
+
+/// Expands `paths` in `body` for the caller's platform.
+pub async fn expand_for(state: &AppState, caller: &Caller, body: &mut Value, paths: &[String]) -> Result<(), ApiError> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let resolver = PlatformResolver {
+        state,
+        platform_id: &caller.platform_id,
+    };
+    expand(body, paths, &resolver).await
+}
+
+/// The answer of every `/v1` read or write: the object with `expand[]` applied.
+pub async fn respond(state: &AppState, caller: &Caller, mut body: Value, paths: &[String]) -> ApiResult<Json<Value>> {
+    expand_for(state, caller, &mut body, paths).await?;
+    Ok(Json(body))
+}

@@ -1,0 +1,104 @@
+//! `/v1/test_helpers/financial_connections/…`: drive the hosted flow without a browser. The
+//! helper plays the user's browser against this server's own `/link` and `/bank` pages over
+//! HTTP, so a test links accounts through exactly the consent path a person would.
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::sessions::render_session;
+use crate::domain::session::SessionStatus;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::link::browser::{Browser, Decision};
+use crate::http::state::AppState;
+use crate::http::stripe::auth::Caller;
+use crate::http::stripe::params::Params;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/v1/test_helpers/financial_connections/sessions/{session}/complete",
+        post(complete),
+    )
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Outcome {
+    #[default]
+    Success,
+    Cancel,
+    Failure,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteParams {
+    institution: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    accounts: Option<Vec<String>>,
+    #[serde(default)]
+    outcome: Outcome,
+}
+
+/// The sandbox user each institution logs in by default (see docs/banks.md).
+fn default_username(institution: &str) -> &'static str {
+    match institution {
+        "fcinst_ownership" => "joint",
+        "fcinst_slow" => "slow",
+        _ => "jenny",
+    }
+}
+
+/// The documented password of every seeded sandbox user.
+pub const SANDBOX_PASSWORD: &str = "password123";
+
+async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    req: Params<CompleteParams>,
+) -> ApiResult<Json<Value>> {
+    let p = req.params;
+    let session = state
+        .store
+        .get_session(&caller.platform_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::no_such("financial_connections.session", &id, "session"))?;
+    if session.status != SessionStatus::Pending {
+        return Err(ApiError::invalid(
+            "session_not_pending",
+            "session",
+            format!(
+                "Session {id} is already {}; create a new session to link again.",
+                session.status.as_str()
+            ),
+        ));
+    }
+    let institution = p.institution.unwrap_or_else(|| "fcinst_sandbank".to_owned());
+    if state.store.get_institution(&institution).await?.is_none() {
+        return Err(
+            ApiError::no_such("financial_connections.institution", &institution, "institution").with_status_400(),
+        );
+    }
+    let username = p.username.unwrap_or_else(|| default_username(&institution).to_owned());
+    let password = p.password.unwrap_or_else(|| SANDBOX_PASSWORD.to_owned());
+    let decision = match p.outcome {
+        Outcome::Success => Decision::Approve(p.accounts),
+        Outcome::Cancel => Decision::Deny,
+        Outcome::Failure => Decision::BankFailure,
+    };
+    let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
+    browser
+        .link(&session.client_secret, &institution, &username, &password, decision)
+        .await
+        .map_err(|e| e.into_api_error())?;
+    let session = state
+        .store
+        .get_session(&caller.platform_id, &id)
+        .await?
+        .unwrap_or(session);
+    Ok(Json(render_session(&state, &session).await?))
+}

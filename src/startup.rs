@@ -1,0 +1,184 @@
+//! Builds the application (store, state, router, background upkeep) and runs it under one
+//! cancellation token until SIGTERM or Ctrl-C, letting in-flight requests finish.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::domain::idempotency::IDEMPOTENCY_TTL_SECS;
+use crate::http::bank::BankState;
+use crate::http::state::{AppInner, AppState, Clock, RefreshSettings, SystemClock};
+use crate::http::stripe::auth::KeyCache;
+use crate::http::stripe::rate_limit::RateLimiter;
+use crate::store::Store;
+use crate::{http, sandbox, store, workers};
+
+/// How often expired idempotency keys and idle rate-limit buckets are dropped.
+const UPKEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// The client for outbound calls: redirects are never followed (OAuth and webhooks must see
+/// them), and every call is bounded in time.
+fn outbound_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+/// Opens (and migrates) the store the settings name, with their cipher.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let cipher = Arc::new(settings.cipher()?);
+    Ok(store::open(&settings.store_location(), cipher).await?)
+}
+
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+    grace: Duration,
+    refresh_workers: usize,
+    /// The webhook dispatcher this process runs, if any (`SANDBANK_DISPATCHER`).
+    dispatcher: Option<workers::dispatcher::Dispatcher>,
+}
+
+impl App {
+    /// Opens and migrates the store, seeds the sandbox, binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// As [`App::build`], reading time from `clock` (tests pass a [`ManualClock`]).
+    ///
+    /// [`ManualClock`]: crate::http::state::ManualClock
+    pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let cipher = Arc::new(settings.cipher()?);
+        let store = store::open(&settings.store_location(), cipher.clone()).await?;
+        sandbox::seed(store.as_ref(), settings.sandbox_key, clock.now()).await?;
+        let listener = TcpListener::bind(settings.listen).await?;
+        let public_url = settings.public_url_for(listener.local_addr()?);
+        let bank = BankState::load(&store, &public_url)
+            .await?
+            .with_slow_delay(Duration::from_millis(settings.slow_bank_delay_ms));
+        let state = AppState(Arc::new(AppInner {
+            store,
+            clock,
+            keys: KeyCache::new(),
+            rate_limiter: RateLimiter::new(settings.rate_limit),
+            body_limit: settings.body_limit,
+            public_url,
+            cipher,
+            http: outbound_client()?,
+            bank,
+            worker_id: format!("worker_{}", crate::domain::ids::random_base62(12)),
+            jobs_ready: tokio::sync::Notify::new(),
+            ownership_match_limit: settings.ownership_match_limit,
+            refresh: RefreshSettings {
+                cooldown_secs: settings.refresh_cooldown_secs,
+                lease_secs: settings.job_lease_secs,
+                poll_ms: settings.worker_poll_ms,
+            },
+            delivery: settings.delivery_config()?,
+        }));
+        let dispatcher = workers::dispatcher::Dispatcher::for_app(&state, &settings.store_location()).await?;
+        Ok(Self {
+            listener,
+            state,
+            shutdown: CancellationToken::new(),
+            grace: Duration::from_secs(settings.shutdown_grace_secs),
+            refresh_workers: settings.refresh_workers,
+            dispatcher,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancelling it stops the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the token is cancelled, then gives in-flight requests the grace period.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            shutdown,
+            grace,
+            refresh_workers,
+            dispatcher,
+        } = self;
+        tokio::spawn(upkeep(state.clone(), shutdown.clone()));
+        tokio::spawn(workers::refresh::run(state.clone(), refresh_workers, shutdown.clone()));
+        // Awaited at the end so sends in flight are recorded before the process exits.
+        let dispatching = dispatcher.map(|d| tokio::spawn(d.run(shutdown.clone())));
+        let server =
+            axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let deadline = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result?,
+            () = deadline => tracing::warn!("grace period over; dropping unfinished requests"),
+        }
+        if let Some(dispatching) = dispatching {
+            let _ = dispatching.await;
+        }
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+async fn upkeep(state: AppState, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        if let Some(limiter) = &state.rate_limiter {
+            limiter.shrink();
+        }
+        let before = state.clock.now() - IDEMPOTENCY_TTL_SECS;
+        match state.store.purge_idempotency_keys(before).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys dropped"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        }
+    }
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+    token.cancel();
+}

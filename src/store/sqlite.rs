@@ -1,0 +1,55 @@
+//! SQLite: the embedded default. WAL mode lets readers run beside the one writer; all writes
+//! go through a single-connection pool so transactions queue instead of failing busy.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+use super::sql::{Backend, SqlStore};
+use std::sync::Arc;
+
+use super::{StoreError, StoreResult};
+use crate::crypto::Cipher;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Readers beside the single writer.
+const READ_CONNECTIONS: u32 = 8;
+
+pub(super) async fn open(path: &Path, cipher: Arc<Cipher>) -> StoreResult<SqlStore> {
+    sqlx::any::install_default_drivers();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let write = pool(&url, 1).await?;
+    MIGRATOR.run(&write).await?;
+    let read = pool(&url, READ_CONNECTIONS).await?;
+    Ok(SqlStore {
+        read,
+        write,
+        backend: Backend::Sqlite,
+        cipher,
+    })
+}
+
+async fn pool(url: &str, max_connections: u32) -> StoreResult<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
+}

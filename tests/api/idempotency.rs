@@ -1,0 +1,176 @@
+//! `Idempotency-Key`: replay, mismatch, in-flight conflict, and what is not kept.
+
+use axum::http::Method as AxumMethod;
+use reqwest::Method;
+use sandbank::domain::platform::SANDBOX_PLATFORM_ID;
+use sandbank::http::stripe::idempotency::fingerprint;
+
+use crate::both_stores;
+use crate::harness::{Backend, TestApp, assert_error, json};
+
+both_stores!(
+    a_retry_replays_the_first_response_byte_for_byte,
+    other_parameters_with_the_same_key_are_refused,
+    a_key_still_in_flight_is_409,
+    refused_requests_do_not_burn_the_key,
+    concurrent_duplicates_create_one_customer,
+    keys_are_scoped_per_platform,
+    keys_expire_after_24_hours,
+);
+
+async fn keys_expire_after_24_hours(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(post_with_key(&app, "day-key", "name=Monday").await.status(), 200);
+    app.clock.advance(24 * 60 * 60 - 1);
+    let (status, _) = json(post_with_key(&app, "day-key", "name=Tuesday").await).await;
+    assert_eq!(status, 400, "still kept just before 24 hours");
+    app.clock.advance(1);
+    let (status, body) = json(post_with_key(&app, "day-key", "name=Tuesday").await).await;
+    assert_eq!(status, 200, "a pruned key is a new request: {body}");
+    assert_eq!(body["name"], "Tuesday");
+}
+
+async fn post_with_key(app: &TestApp, key: &str, body: &str) -> reqwest::Response {
+    app.request(Method::POST, "/v1/customers")
+        .header("idempotency-key", key)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count_customers(app: &TestApp) -> usize {
+    let (_, list) = json(app.get("/v1/customers?limit=100").await).await;
+    list["data"].as_array().unwrap().len()
+}
+
+async fn a_retry_replays_the_first_response_byte_for_byte(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = post_with_key(&app, "key-1", "name=Jenny+Rosen&email=j%40example.com").await;
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_body = first.bytes().await.unwrap();
+
+    // Same parameters in another order and encoding: still the same request.
+    let again = post_with_key(&app, "key-1", "email=j@example.com&name=Jenny%20Rosen").await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.headers()["idempotency-key"],
+        "key-1",
+        "the replay names its key as the first answer did"
+    );
+    assert_eq!(again.bytes().await.unwrap(), first_body, "replayed byte for byte");
+    assert_eq!(count_customers(&app).await, 1);
+
+    let as_json = app
+        .request(Method::POST, "/v1/customers")
+        .header("idempotency-key", "key-1")
+        .json(&serde_json::json!({"name": "Jenny Rosen", "email": "j@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_json.bytes().await.unwrap(), first_body);
+}
+
+async fn other_parameters_with_the_same_key_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(post_with_key(&app, "key-2", "name=Jenny").await.status(), 200);
+    let (status, err) = json(post_with_key(&app, "key-2", "name=Mark").await).await;
+    assert_error(status, &err, 400, None, None);
+    assert_eq!(err["error"]["type"], "idempotency_error");
+    assert!(err["error"]["message"].as_str().unwrap().contains("key-2"));
+
+    let c: serde_json::Value = post_with_key(&app, "key-3", "name=Jenny").await.json().await.unwrap();
+    // The same key on another endpoint is another request.
+    let res = app
+        .request(Method::POST, &format!("/v1/customers/{}", c["id"].as_str().unwrap()))
+        .header("idempotency-key", "key-3")
+        .form(&[("name", "Jenny")])
+        .send()
+        .await
+        .unwrap();
+    let (status, err) = json(res).await;
+    assert_error(status, &err, 400, None, None);
+    assert_eq!(count_customers(&app).await, 2);
+}
+
+async fn a_key_still_in_flight_is_409(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = "name=Jenny";
+    let print = fingerprint(&AxumMethod::POST, "/v1/customers", None, false, body.as_bytes());
+    let store = sandbank::startup::open_store(&app.settings).await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    store
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-busy", &print, now)
+        .await
+        .unwrap();
+
+    let res = post_with_key(&app, "key-busy", body).await;
+    assert_eq!(res.headers()["stripe-should-retry"], "true");
+    let (status, err) = json(res).await;
+    assert_error(status, &err, 409, Some("idempotency_key_in_use"), None);
+    assert_eq!(count_customers(&app).await, 0);
+}
+
+async fn refused_requests_do_not_burn_the_key(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, _) = json(post_with_key(&app, "key-4", "nmae=Jenny").await).await;
+    assert_eq!(status, 400);
+    let res = post_with_key(&app, "key-4", "name=Jenny").await;
+    assert_eq!(res.status(), 200, "a corrected request may reuse the key");
+
+    let res = app
+        .request(Method::POST, "/v1/customers")
+        .header("idempotency-key", "k".repeat(256))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    let (status, err) = json(res).await;
+    assert_error(status, &err, 400, None, Some("Idempotency-Key"));
+}
+
+async fn concurrent_duplicates_create_one_customer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let requests = (0..8).map(|_| post_with_key(&app, "key-race", "name=Racer"));
+    let responses = futures::future::join_all(requests).await;
+    let mut bodies = Vec::new();
+    for res in responses {
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.unwrap();
+        match status {
+            200 => bodies.push(body),
+            409 => assert_eq!(body["error"]["code"], "idempotency_key_in_use"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(!bodies.is_empty());
+    assert!(
+        bodies.windows(2).all(|w| w[0]["id"] == w[1]["id"]),
+        "every 200 is the same customer"
+    );
+    assert_eq!(count_customers(&app).await, 1);
+}
+
+async fn keys_are_scoped_per_platform(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let other = crate::customers::create_platform_key(&app).await;
+    assert_eq!(post_with_key(&app, "shared-key", "name=A").await.status(), 200);
+    let res = app
+        .client
+        .post(app.url("/v1/customers"))
+        .bearer_auth(&other)
+        .header("idempotency-key", "shared-key")
+        .form(&[("name", "B")])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(res).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "B");
+}
