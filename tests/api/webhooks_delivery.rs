@@ -164,11 +164,11 @@ async fn retry_after_is_honoured_within_the_cap(backend: Backend) {
 
 async fn a_receiver_down_for_1000_events_gets_all_of_them(backend: Backend) {
     let app = StepApp::spawn(backend, |s| s.webhook_retry_schedule = "30,60".into()).await;
-    // Reserve a port, then close it: connections are refused until the receiver starts on it.
-    let parked = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = parked.local_addr().unwrap();
-    drop(parked);
-    let url = format!("http://{addr}/hook");
+    // A socket bound but not listening holds the port (nothing else can take it) while
+    // connections to it are refused, until the receiver starts listening on it.
+    let parked = tokio::net::TcpSocket::new_v4().unwrap();
+    parked.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/hook", parked.local_addr().unwrap());
     let (endpoint, _) = create_endpoint(&app.base, KEY, &url, &["*"]).await;
     let produced = produce(&app.base, 1000).await;
     assert_eq!(app.step_all().await, 1000, "every delivery tried once while down");
@@ -180,11 +180,7 @@ async fn a_receiver_down_for_1000_events_gets_all_of_them(backend: Backend) {
     let (_, failing) = app.get("/v1/events?delivery_success=false&limit=1").await;
     assert_eq!(failing["data"].as_array().unwrap().len(), 1);
 
-    let mut receiver = Receiver::start_on(
-        tokio::net::TcpListener::bind(addr).await.unwrap(),
-        vec![],
-        Reply::Status(200),
-    );
+    let mut receiver = Receiver::start_on(parked.listen(1024).unwrap(), vec![], Reply::Status(200));
     app.clock.advance(40);
     assert_eq!(app.step_all().await, 1000);
     let mut got: Vec<String> = receiver.drain().iter().map(|d| d.event_id()).collect();

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::Client;
+use serde_json::Value;
 use sqlx::{Connection, Row};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -16,22 +17,21 @@ use tokio::sync::watch;
 use crate::harness::{KEY, fresh_data_dir, fresh_postgres_url};
 use crate::webhooks_support::{Receiver, Reply, create_endpoint, try_produce};
 
-/// A port free right now, for `SANDBANK_LISTEN` (a restarted server must come back on it).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A running `sandbank` process and the base URL it serves.
+struct Server {
+    child: Child,
+    base: String,
 }
 
-/// Starts `sandbank` and returns once it logs that it listens. Its log is drained so the
-/// pipe never fills.
-async fn start_server(database_url: &str, data_dir: &Path, port: u16) -> Child {
+/// Starts `sandbank` on a port the kernel picks (`127.0.0.1:0`, so no other test can take it
+/// between choosing and binding) and returns once it logs the address it listens on. Its log
+/// is drained so the pipe never fills; if it exits before listening, its log is the message.
+async fn start_server(database_url: &str, data_dir: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
         .env("DATABASE_URL", database_url)
         .env("SANDBANK_DATA_DIR", data_dir)
-        .env("SANDBANK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("SANDBANK_LISTEN", "127.0.0.1:0")
+        .env("SANDBANK_LOG_FORMAT", "json")
         .env("SANDBANK_WEBHOOK_TIMEOUT_MS", "2000")
         .env("SANDBANK_DISPATCH_POLL_MS", "100")
         .env("SANDBANK_RATE_LIMIT", "0")
@@ -45,22 +45,31 @@ async fn start_server(database_url: &str, data_dir: &Path, port: u16) -> Child {
         .spawn()
         .expect("the sandbank binary starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if line.contains("sandbank listening") {
-                return true;
+    let mut log = Vec::new();
+    let address = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(event) = serde_json::from_str::<Value>(&line)
+                && event["message"] == "sandbank listening"
+            {
+                return event["address"].as_str().map(str::to_owned);
             }
+            log.push(line);
         }
-        false
+        None
     })
     .await;
-    assert_eq!(ready, Ok(true), "sandbank on port {port} did not start");
+    let Ok(Some(address)) = address else {
+        panic!("sandbank did not start ({address:?}); its log:\n{}", log.join("\n"));
+    };
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    child
+    Server {
+        child,
+        base: format!("http://{address}"),
+    }
 }
 
 /// SIGTERM, then waits: the server finishes its sends in flight and exits.
-async fn stop(mut child: Child) {
+async fn stop(Server { mut child, .. }: Server) {
     let pid = child.id().expect("running").to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -101,24 +110,22 @@ impl Tally {
 async fn sigkill_three_times_during_a_burst_loses_no_event() {
     let db = fresh_postgres_url().await;
     let dir: PathBuf = fresh_data_dir();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     // A slow receiver keeps a backlog and sends in flight, so each kill interrupts some:
     // those come back when their lease runs out, and are the duplicates counted below.
     let mut receiver = Receiver::start(vec![], Reply::Slow(100)).await;
-    let mut server = start_server(&db, &dir, port).await;
-    create_endpoint(&base, KEY, &receiver.url, &["*"]).await;
+    let mut server = start_server(&db, &dir).await;
+    create_endpoint(&server.base, KEY, &receiver.url, &["*"]).await;
 
-    let (generation_tx, generation_rx) = watch::channel(0u32);
+    // Each restart listens on a new port: the producer follows the current base URL.
+    let (base_tx, base_rx) = watch::channel(server.base.clone());
     let (known_tx, mut known_rx) = watch::channel(0usize);
     let producer = tokio::spawn({
-        let base = base.clone();
-        let mut generation_rx = generation_rx;
+        let mut base_rx = base_rx;
         async move {
             let client = Client::new();
             let (mut known, mut lost_requests) = (Vec::new(), 0usize);
             while known.len() < 1000 {
-                let generation = *generation_rx.borrow_and_update();
+                let base = base_rx.borrow_and_update().clone();
                 match try_produce(&client, &base, 10).await {
                     Ok(ids) => {
                         known.extend(ids);
@@ -127,8 +134,8 @@ async fn sigkill_three_times_during_a_burst_loses_no_event() {
                     Err(_) => {
                         // The server is down: wait for the next one rather than spin.
                         lost_requests += 1;
-                        if *generation_rx.borrow() == generation {
-                            generation_rx.changed().await.unwrap();
+                        if *base_rx.borrow() == base {
+                            base_rx.changed().await.unwrap();
                         }
                     }
                 }
@@ -144,11 +151,11 @@ async fn sigkill_three_times_during_a_burst_loses_no_event() {
         // cannot have been recorded, so its lease must run out and it must come again.
         let before = arrivals.borrow_and_update().0;
         let (_, in_flight) = arrivals.wait_for(|(n, _)| *n > before).await.unwrap().clone();
-        server.start_kill().unwrap(); // SIGKILL
+        server.child.start_kill().unwrap(); // SIGKILL
         interrupted.push(in_flight);
-        server.wait().await.unwrap();
-        server = start_server(&db, &dir, port).await;
-        generation_tx.send_modify(|g| *g += 1);
+        server.child.wait().await.unwrap();
+        server = start_server(&db, &dir).await;
+        base_tx.send_replace(server.base.clone());
     }
     let (known, lost_requests) = producer.await.unwrap();
     let want: HashSet<String> = known.iter().cloned().collect();
@@ -174,14 +181,10 @@ async fn sigkill_three_times_during_a_burst_loses_no_event() {
 async fn two_processes_on_one_postgres_deliver_each_event_once() {
     let db = fresh_postgres_url().await;
     let dir = fresh_data_dir();
-    let (port_a, port_b) = (free_port(), free_port());
     let mut receiver = Receiver::ok().await;
-    let a = start_server(&db, &dir, port_a).await;
-    let b = start_server(&db, &dir, port_b).await;
-    let (base_a, base_b) = (
-        format!("http://127.0.0.1:{port_a}"),
-        format!("http://127.0.0.1:{port_b}"),
-    );
+    let a = start_server(&db, &dir).await;
+    let b = start_server(&db, &dir).await;
+    let (base_a, base_b) = (a.base.clone(), b.base.clone());
     create_endpoint(&base_a, KEY, &receiver.url, &["*"]).await;
 
     let produce_on = |base: String| async move {
