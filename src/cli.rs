@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::domain::ids::{DEFAULT_TAIL, new_id};
+use crate::domain::key_permissions::KeyPermissions;
 use crate::domain::platform::{ApiKey, Platform};
 use crate::startup::{App, cancel_on_signal, open_store};
 
@@ -40,7 +41,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Create a secret key; without --platform, a new platform is created for it.
+    /// Create a secret key, or with --permission a restricted key; without --platform, a new
+    /// platform is created for it.
     Create {
         /// An existing platform id (acct_…).
         #[arg(long)]
@@ -48,8 +50,15 @@ pub enum KeysCommand {
         /// Name of the new platform.
         #[arg(long, default_value = "Platform")]
         name: String,
+        /// Makes a restricted key (`rk_test_…`) granted `resource:read` or `resource:write`;
+        /// repeat it or separate with commas. Resources: customer,
+        /// financial_connections_session, financial_connections_account,
+        /// financial_connections_transaction, financial_connections_ownership_match,
+        /// webhook_endpoint, event, test_helpers.
+        #[arg(long = "permission", value_name = "RESOURCE:ACCESS")]
+        permissions: Vec<String>,
     },
-    /// Revoke a secret key.
+    /// Revoke a secret or restricted key.
     Revoke { key: String },
 }
 
@@ -85,7 +94,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(store = store.backend().name(), "migrations applied");
             Ok(())
         }
-        Command::Keys(KeysCommand::Create { platform, name }) => {
+        Command::Keys(KeysCommand::Create {
+            platform,
+            name,
+            permissions,
+        }) => {
+            // Read before anything is written: a typo in a permission creates nothing.
+            let permissions = match permissions.is_empty() {
+                true => None,
+                false => Some(KeyPermissions::parse(&permissions.join(","))?),
+            };
             let store = open_store(&settings).await?;
             let platform_id = match platform {
                 Some(id) => {
@@ -105,19 +123,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     platform.id
                 }
             };
-            let key = ApiKey::generate();
+            let key = match permissions {
+                Some(_) => ApiKey::generate_restricted(),
+                None => ApiKey::generate(),
+            };
             store
-                .insert_api_key(key.hash(), &platform_id, &key.last4(), now())
+                .insert_api_key(key.hash(), &platform_id, &key.last4(), permissions.as_ref(), now())
                 .await?;
             // The key is shown once, here; only its hash is stored.
             let mut out = std::io::stdout().lock();
             writeln!(out, "platform: {platform_id}")?;
-            writeln!(out, "secret key: {}", key.as_str())?;
+            match &permissions {
+                Some(granted) => {
+                    writeln!(out, "restricted key: {}", key.as_str())?;
+                    writeln!(out, "permissions: {granted}")?;
+                }
+                None => writeln!(out, "secret key: {}", key.as_str())?,
+            }
             Ok(())
         }
         Command::Keys(KeysCommand::Revoke { key }) => {
             let store = open_store(&settings).await?;
-            let key = ApiKey::parse(&key).ok_or_else(|| anyhow::anyhow!("not a secret key"))?;
+            let key = ApiKey::parse(&key).ok_or_else(|| anyhow::anyhow!("not a secret or restricted key"))?;
             if store.revoke_api_key(key.hash(), now()).await? {
                 writeln!(std::io::stdout().lock(), "revoked {}", key.redacted())?;
                 Ok(())

@@ -9,6 +9,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod ids;
 pub mod institution;
+pub mod key_permissions;
 pub mod matching;
 pub mod ownership;
 pub mod page;

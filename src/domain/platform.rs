@@ -3,6 +3,7 @@
 use sha2::{Digest, Sha256};
 
 use super::ids::random_base62;
+use super::key_permissions::KeyPermissions;
 
 /// The platform that ships in sandbox mode, reachable with [`SANDBOX_SECRET_KEY`].
 pub const SANDBOX_PLATFORM_ID: &str = "acct_sandbank";
@@ -15,6 +16,14 @@ pub struct Platform {
     pub id: String,
     pub name: String,
     pub created: i64,
+}
+
+/// What an active key gives its caller: its platform, and for a restricted key what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub platform_id: String,
+    /// `None` for a secret key (`sk_test_…`), which may do everything.
+    pub permissions: Option<KeyPermissions>,
 }
 
 /// A secret key as presented by a client. Never logged; only [`ApiKey::hash`] is stored.
@@ -36,6 +45,11 @@ impl ApiKey {
     /// A fresh secret test-mode key: `sk_test_` and 32 base62 characters.
     pub fn generate() -> Self {
         Self(format!("sk_test_{}", random_base62(32)))
+    }
+
+    /// A fresh restricted test-mode key: `rk_test_` and 32 base62 characters.
+    pub fn generate_restricted() -> Self {
+        Self(format!("rk_test_{}", random_base62(32)))
     }
 
     /// Accepts what Stripe accepts as a secret key's shape: `sk_test_…` or `rk_test_…`.

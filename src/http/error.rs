@@ -142,6 +142,19 @@ impl ApiError {
         )
     }
 
+    /// 403 for a restricted key without the permission the endpoint needs; the message names
+    /// it as Stripe's does (`rak_customer_write`), and there is no `code`, as at Stripe.
+    pub fn permission_denied(key: &str, account: &str, permission: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorType::InvalidRequestError,
+            None,
+            format!(
+                "The provided key '{key}' does not have the required permissions for this endpoint on account '{account}'. Having the '{permission}' permission would allow this request to continue."
+            ),
+        )
+    }
+
     pub fn rate_limited(retry_after: u64, message: impl Into<String>) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,

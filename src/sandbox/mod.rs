@@ -18,7 +18,7 @@ pub async fn seed(store: &dyn Store, sandbox_key: bool, now: i64) -> StoreResult
     let key = ApiKey::parse(SANDBOX_SECRET_KEY).expect("the sandbox key is well formed");
     if sandbox_key {
         store
-            .insert_api_key(key.hash(), SANDBOX_PLATFORM_ID, &key.last4(), now)
+            .insert_api_key(key.hash(), SANDBOX_PLATFORM_ID, &key.last4(), None, now)
             .await?;
     } else {
         store.revoke_api_key(key.hash(), now).await?;

@@ -22,8 +22,9 @@ use crate::crypto::Cipher;
 use crate::domain::customer::{Customer, CustomerFilter};
 use crate::domain::fields::Invalid;
 use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use crate::domain::key_permissions::KeyPermissions;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::platform::{KeyHash, Platform};
+use crate::domain::platform::{KeyGrant, KeyHash, Platform};
 
 pub use bank::BankStore;
 pub use bank::{AccessTokenRecord, Issue, IssuedTokens, Redemption, SigningKeyRecord};
@@ -98,11 +99,19 @@ pub trait StoreInfo: Send + Sync + 'static {
 pub trait PlatformStore: StoreInfo {
     async fn insert_platform(&self, platform: &Platform) -> StoreResult<bool>;
     async fn get_platform(&self, id: &str) -> StoreResult<Option<Platform>>;
-    async fn insert_api_key(&self, hash: KeyHash, platform_id: &str, last4: &str, now: i64) -> StoreResult<()>;
+    /// Stores a key's hash; `permissions` is `Some` for a restricted key.
+    async fn insert_api_key(
+        &self,
+        hash: KeyHash,
+        platform_id: &str,
+        last4: &str,
+        permissions: Option<&KeyPermissions>,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Marks the key revoked; returns whether it was active.
     async fn revoke_api_key(&self, hash: KeyHash, now: i64) -> StoreResult<bool>;
-    /// The platform of an active key.
-    async fn platform_for_key(&self, hash: KeyHash) -> StoreResult<Option<String>>;
+    /// The platform and permissions of an active key.
+    async fn key_grant(&self, hash: KeyHash) -> StoreResult<Option<KeyGrant>>;
 }
 
 /// Customers of a platform.

@@ -83,15 +83,7 @@ async fn sandbox_key_can_be_turned_off(backend: Backend) {
 
 async fn cli_created_keys_work(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"));
-    command
-        .args(["keys", "create", "--name", "Acme"])
-        .env("SANDBANK_DATA_DIR", &app.settings.data_dir);
-    match &app.settings.database_url {
-        Some(url) => command.env("DATABASE_URL", url),
-        None => command.env_remove("DATABASE_URL"),
-    };
-    let output = command.output().unwrap();
+    let output = app.cli(&["keys", "create", "--name", "Acme"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let key = stdout
@@ -121,12 +113,7 @@ async fn cli_created_keys_work(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 404);
 
-    let revoke = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"))
-        .args(["keys", "revoke", &key])
-        .env("SANDBANK_DATA_DIR", &app.settings.data_dir)
-        .envs(app.settings.database_url.iter().map(|u| ("DATABASE_URL", u)))
-        .output()
-        .unwrap();
+    let revoke = app.cli(&["keys", "revoke", &key]).output().unwrap();
     assert!(revoke.status.success());
     // A fresh server (no key cache) refuses the revoked key.
     let mut settings = app.settings.clone();

@@ -210,7 +210,7 @@ pub async fn create_platform_key(app: &TestApp) -> String {
     store.insert_platform(&platform).await.unwrap();
     let key = ApiKey::generate();
     store
-        .insert_api_key(key.hash(), &platform.id, &key.last4(), 1)
+        .insert_api_key(key.hash(), &platform.id, &key.last4(), None, 1)
         .await
         .unwrap();
     key.as_str().to_owned()

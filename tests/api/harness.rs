@@ -160,6 +160,17 @@ impl TestApp {
         settings
     }
 
+    /// The `sandbank` binary set up to use this app's store (for `keys create|revoke`).
+    pub fn cli(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"));
+        command.args(args).env("SANDBANK_DATA_DIR", &self.settings.data_dir);
+        match &self.settings.database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        command
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -21,6 +21,7 @@ mod ownership_match;
 mod ownership_match_privacy;
 mod params;
 mod refresh;
+mod restricted_keys;
 mod score_cli;
 mod sdk;
 mod sdk_accounts;

@@ -1,8 +1,9 @@
-//! Secret-key authentication as Stripe accepts it: `Bearer <key>`, or Basic with the key as
-//! the username. Puts the caller's [`Caller`] in the request for every later layer.
+//! Key authentication as Stripe accepts it: `Bearer <key>`, or Basic with the key as the
+//! username; a restricted key's permissions are checked here too. Puts the caller's
+//! [`Caller`] in the request for every later layer.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, Request, State};
@@ -12,15 +13,40 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
-use crate::domain::platform::{ApiKey, KeyHash, redact_key};
+use crate::domain::key_permissions::{Access, KeyPermissions, Resource, permission_name};
+use crate::domain::platform::{ApiKey, KeyGrant, KeyHash, redact_key};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
-/// Who is calling: the platform the key belongs to, and the key's hash (the rate-limit bucket).
+/// Who is calling: the platform the key belongs to, the key's hash (the rate-limit bucket),
+/// and for a restricted key what it may do.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub platform_id: String,
     pub key_hash: KeyHash,
+    pub restriction: Option<Arc<Restriction>>,
+}
+
+/// A restricted key's grants, and how its refusals name it.
+#[derive(Debug)]
+pub struct Restriction {
+    pub redacted_key: String,
+    pub permissions: KeyPermissions,
+}
+
+impl Caller {
+    /// Refuses with Stripe's 403 unless the key may `access` `resource`. Endpoints call this
+    /// for what they reach beyond their own resource (an expanded customer, say).
+    pub fn require(&self, resource: Resource, access: Access) -> Result<(), ApiError> {
+        match &self.restriction {
+            Some(r) if !r.permissions.allows(resource, access) => Err(ApiError::permission_denied(
+                &r.redacted_key,
+                &self.platform_id,
+                &permission_name(resource, access),
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
@@ -38,20 +64,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
     let key = key_from_headers(req.headers())?;
     let hash = key.hash();
-    let platform_id = match state.keys.get(hash) {
-        Some(p) => p,
+    let grant = match state.keys.get(hash) {
+        Some(grant) => grant,
         None => {
-            let found = state.store.platform_for_key(hash).await?;
-            let platform = found.ok_or_else(|| invalid_key(key.as_str()))?;
-            state.keys.put(hash, platform.clone());
-            platform
+            let found = state.store.key_grant(hash).await?;
+            let grant = Arc::new(found.ok_or_else(|| invalid_key(key.as_str()))?);
+            state.keys.put(hash, grant.clone());
+            grant
         }
     };
-    acting_for_itself(req.headers(), &key, &platform_id)?;
-    req.extensions_mut().insert(Caller {
-        platform_id,
+    acting_for_itself(req.headers(), &key, &grant.platform_id)?;
+    let caller = Caller {
+        platform_id: grant.platform_id.clone(),
         key_hash: hash,
-    });
+        restriction: grant.permissions.as_ref().map(|permissions| {
+            Arc::new(Restriction {
+                redacted_key: key.redacted(),
+                permissions: permissions.clone(),
+            })
+        }),
+    };
+    // A restricted key reaches only the resources it was granted, at the access granted;
+    // checked before any handler runs, so a refused request writes nothing.
+    if let Some(resource) = Resource::of_path(req.uri().path()) {
+        caller.require(resource, Access::of_method(req.method().as_str()))?;
+    }
+    req.extensions_mut().insert(caller);
     Ok(next.run(req).await)
 }
 
@@ -118,7 +156,7 @@ fn invalid_key(key: &str) -> ApiError {
 /// Recently seen keys, so a request costs one query (its own) rather than two. Entries live
 /// briefly: a key revoked from another process stops working within [`KEY_CACHE_TTL`].
 pub struct KeyCache {
-    entries: Mutex<HashMap<KeyHash, (String, Instant)>>,
+    entries: Mutex<HashMap<KeyHash, (Arc<KeyGrant>, Instant)>>,
 }
 
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -131,20 +169,20 @@ impl KeyCache {
         }
     }
 
-    pub fn get(&self, hash: KeyHash) -> Option<String> {
+    pub fn get(&self, hash: KeyHash) -> Option<Arc<KeyGrant>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&hash)
             .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(platform, _)| platform.clone())
+            .map(|(grant, _)| grant.clone())
     }
 
-    pub fn put(&self, hash: KeyHash, platform_id: String) {
+    pub fn put(&self, hash: KeyHash, grant: Arc<KeyGrant>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= KEY_CACHE_MAX {
             entries.clear();
         }
-        entries.insert(hash, (platform_id, Instant::now()));
+        entries.insert(hash, (grant, Instant::now()));
     }
 
     /// Forgets a key at once (used when this process revokes it).

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::accounts::no_such_account;
 use crate::domain::customer::Customer;
 use crate::domain::fields::Address;
+use crate::domain::key_permissions::{Access, Resource};
 use crate::domain::matching::{self, FieldResult, MatchType, OwnerInformation, OwnershipMatch};
 use crate::domain::session::{AccountHolder, Permission};
 use crate::http::error::{ApiError, ApiResult};
@@ -111,6 +112,8 @@ fn from_customer(c: &Customer) -> OwnerInformation {
 }
 
 async fn customer_information(state: &AppState, caller: &Caller, id: &str) -> ApiResult<OwnerInformation> {
+    // The match echoes the customer's details: a restricted key must be allowed to read them.
+    caller.require(Resource::Customer, Access::Read)?;
     let customer = state.store.get_customer(&caller.platform_id, id).await?;
     let customer = customer
         .filter(|c| !c.is_deleted())

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::customers::{customer_json, deleted_json};
 use super::render::{authorization_json, institution_json, ownership_json};
+use crate::domain::key_permissions::{Access, Resource};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
@@ -16,6 +17,7 @@ use crate::http::stripe::expand::{Resolver, expand};
 struct PlatformResolver<'a> {
     state: &'a AppState,
     platform_id: &'a str,
+    caller: &'a Caller,
 }
 
 /// Expandable fields per object type, relative to the object.
@@ -60,6 +62,8 @@ impl Resolver for PlatformResolver<'_> {
                     .map(|i| institution_json(&i)));
             }
             if id.starts_with("cus_") {
+                // Expanding reads the customer: a restricted key needs that permission too.
+                self.caller.require(Resource::Customer, Access::Read)?;
                 let found = self.state.store.get_customer(self.platform_id, id).await?;
                 return Ok(found.map(|c| {
                     if c.is_deleted() {
@@ -82,6 +86,7 @@ pub async fn expand_for(state: &AppState, caller: &Caller, body: &mut Value, pat
     let resolver = PlatformResolver {
         state,
         platform_id: &caller.platform_id,
+        caller,
     };
     expand(body, paths, &resolver).await
 }

@@ -22,8 +22,9 @@ use super::{CustomerStore, IdempotencyStore, Modify, PlatformStore, StoreInfo, S
 use crate::crypto::Cipher;
 use crate::domain::customer::{Customer, CustomerFilter};
 use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use crate::domain::key_permissions::KeyPermissions;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::platform::{KeyHash, Platform};
+use crate::domain::platform::{KeyGrant, KeyHash, Platform};
 
 /// Which engine is behind the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,16 +93,23 @@ impl PlatformStore for SqlStore {
         platforms::get_platform(self, id).await
     }
 
-    async fn insert_api_key(&self, hash: KeyHash, platform_id: &str, last4: &str, now: i64) -> StoreResult<()> {
-        platforms::insert_api_key(self, hash, platform_id, last4, now).await
+    async fn insert_api_key(
+        &self,
+        hash: KeyHash,
+        platform_id: &str,
+        last4: &str,
+        permissions: Option<&KeyPermissions>,
+        now: i64,
+    ) -> StoreResult<()> {
+        platforms::insert_api_key(self, hash, platform_id, last4, permissions, now).await
     }
 
     async fn revoke_api_key(&self, hash: KeyHash, now: i64) -> StoreResult<bool> {
         platforms::revoke_api_key(self, hash, now).await
     }
 
-    async fn platform_for_key(&self, hash: KeyHash) -> StoreResult<Option<String>> {
-        platforms::platform_for_key(self, hash).await
+    async fn key_grant(&self, hash: KeyHash) -> StoreResult<Option<KeyGrant>> {
+        platforms::key_grant(self, hash).await
     }
 }
 

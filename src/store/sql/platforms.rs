@@ -3,8 +3,9 @@
 use sqlx::Row;
 
 use super::SqlStore;
-use crate::domain::platform::{KeyHash, Platform};
-use crate::store::StoreResult;
+use crate::domain::key_permissions::KeyPermissions;
+use crate::domain::platform::{KeyGrant, KeyHash, Platform};
+use crate::store::{StoreError, StoreResult};
 
 pub(super) async fn insert_platform(store: &SqlStore, p: &Platform) -> StoreResult<bool> {
     let done = sqlx::query("INSERT INTO platforms (id, name, created) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
@@ -36,16 +37,18 @@ pub(super) async fn insert_api_key(
     hash: KeyHash,
     platform_id: &str,
     last4: &str,
+    permissions: Option<&KeyPermissions>,
     now: i64,
 ) -> StoreResult<()> {
     // Re-inserting a known key (the sandbox key at every start) re-activates it.
     sqlx::query(
-        "INSERT INTO api_keys (key_hash, platform_id, last4, created) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO api_keys (key_hash, platform_id, last4, permissions, created) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL",
     )
     .bind(hash.to_hex())
     .bind(platform_id)
     .bind(last4)
+    .bind(permissions.map(|p| p.to_string()))
     .bind(now)
     .execute(&store.write)
     .await?;
@@ -61,10 +64,18 @@ pub(super) async fn revoke_api_key(store: &SqlStore, hash: KeyHash, now: i64) ->
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn platform_for_key(store: &SqlStore, hash: KeyHash) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT platform_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+pub(super) async fn key_grant(store: &SqlStore, hash: KeyHash) -> StoreResult<Option<KeyGrant>> {
+    let row = sqlx::query("SELECT platform_id, permissions FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
         .bind(hash.to_hex())
         .fetch_optional(&store.read)
         .await?;
-    Ok(row.map(|r| r.try_get("platform_id")).transpose()?)
+    let Some(row) = row else { return Ok(None) };
+    let permissions = row
+        .try_get::<Option<String>, _>("permissions")?
+        .map(|text| KeyPermissions::parse(&text).map_err(|e| StoreError::Corrupt(format!("key permissions: {e}"))))
+        .transpose()?;
+    Ok(Some(KeyGrant {
+        platform_id: row.try_get("platform_id")?,
+        permissions,
+    }))
 }
