@@ -83,6 +83,7 @@ impl App {
                 poll_ms: settings.worker_poll_ms,
             },
             delivery: settings.delivery_config()?,
+            writes: tokio_util::task::TaskTracker::new(),
         }));
         let dispatcher = workers::dispatcher::Dispatcher::for_app(&state, &settings.store_location()).await?;
         Ok(Self {
@@ -122,8 +123,16 @@ impl App {
         tokio::spawn(workers::refresh::run(state.clone(), refresh_workers, shutdown.clone()));
         // Awaited at the end so sends in flight are recorded before the process exits.
         let dispatching = dispatcher.map(|d| tokio::spawn(d.run(shutdown.clone())));
-        let server =
+        let writes = state.writes.clone();
+        let serve =
             axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // Connections are closed once served; writes whose client left may still be running.
+        let server = async {
+            serve.await?;
+            writes.close();
+            writes.wait().await;
+            anyhow::Ok(())
+        };
         let deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(grace).await;

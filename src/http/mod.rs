@@ -1,6 +1,7 @@
 //! The only code that knows axum: the router for every surface and its layers.
 
 pub mod bank;
+mod complete;
 pub mod error;
 pub mod html;
 pub mod link;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bank::routes())
         .merge(link::routes())
         .fallback(unrecognized)
+        .layer(from_fn_with_state(state.clone(), complete::run_to_completion))
         .layer(DefaultBodyLimit::max(state.body_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -69,6 +69,9 @@ pub struct AppInner {
     pub delivery: crate::domain::webhook_policy::DeliveryConfig,
     /// Distinct ownership-match inputs per account and platform per 24 hours.
     pub ownership_match_limit: i64,
+    /// Write requests running in their own tasks (see `http::complete`); shutdown waits
+    /// for them, within the grace period.
+    pub writes: tokio_util::task::TaskTracker,
 }
 
 /// Timings of the refresh worker (settings, so tests run fast).

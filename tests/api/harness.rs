@@ -160,6 +160,13 @@ impl TestApp {
         settings
     }
 
+    /// Waits until every write request has finished, those whose client went away included.
+    pub async fn writes_settled(&self) {
+        self.state.writes.close();
+        self.state.writes.wait().await;
+        self.state.writes.reopen();
+    }
+
     /// The `sandbank` binary set up to use this app's store (for `keys create|revoke`).
     pub fn cli(&self, args: &[&str]) -> std::process::Command {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"));

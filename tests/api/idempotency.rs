@@ -6,7 +6,10 @@ use sandbank::domain::platform::SANDBOX_PLATFORM_ID;
 use sandbank::http::stripe::idempotency::fingerprint;
 
 use crate::both_stores;
-use crate::harness::{Backend, TestApp, assert_error, json};
+use std::time::Duration;
+
+use crate::harness::{Backend, KEY, TestApp, assert_error, json, settings_for};
+use crate::sessions::{create_session, customer_id};
 
 both_stores!(
     a_retry_replays_the_first_response_byte_for_byte,
@@ -16,7 +19,55 @@ both_stores!(
     concurrent_duplicates_create_one_customer,
     keys_are_scoped_per_platform,
     keys_expire_after_24_hours,
+    a_request_its_client_gave_up_on_completes_and_replays,
 );
+
+/// The client times out while the server links accounts at the slow bank. The server still
+/// finishes (the session links its accounts) and keeps the response, so the client's retry
+/// with the same key gets it replayed, not a 409 until the key's lease runs out.
+async fn a_request_its_client_gave_up_on_completes_and_replays(backend: Backend) {
+    let mut settings = settings_for(backend).await;
+    // Each call to the slow bank (token, data) takes a second: the request is in flight long
+    // after the client's 300 ms patience, which is long after it reached the server.
+    settings.slow_bank_delay_ms = 1000;
+    let app = TestApp::spawn_with(settings).await;
+    let customer = customer_id(&app).await;
+    let session = create_session(&app, &customer, &[]).await;
+    let path = format!(
+        "/v1/test_helpers/financial_connections/sessions/{}/complete",
+        session["id"].as_str().unwrap()
+    );
+    let form = [("institution", "fcinst_slow")];
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let cut_off = impatient
+        .post(app.url(&path))
+        .bearer_auth(KEY)
+        .header("idempotency-key", "link-once")
+        .form(&form)
+        .send()
+        .await;
+    assert!(cut_off.is_err_and(|e| e.is_timeout()), "the client gave up");
+
+    app.writes_settled().await;
+    let retry = app
+        .request(Method::POST, &path)
+        .header("idempotency-key", "link-once")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let (status, done) = json(retry).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["status"], "succeeded");
+    assert!(!done["accounts"]["data"].as_array().unwrap().is_empty(), "{done}");
+}
 
 async fn keys_expire_after_24_hours(backend: Backend) {
     let app = TestApp::spawn(backend).await;
