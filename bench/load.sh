@@ -60,11 +60,11 @@ cpu_ticks() {
   awk '{ print $12 + $13 }' <<<"${stat##*) }"
 }
 
-# utime + stime, in clock ticks, of the Postgres processes that work for this benchmark: the
-# backends connected to its database, the postmaster and the shared background processes
-# (WAL writer, checkpointer, …). Backends of other databases are left out.
+# utime + stime, in clock ticks, of the Postgres processes that work for this benchmark, one
+# "pid ticks" line each: the backends connected to its database, the postmaster and the shared
+# background processes (WAL writer, checkpointer, …). Backends of other databases are left out.
 postgres_ticks() {
-  local total=0 stat cmd
+  local stat cmd
   for dir in /proc/[0-9]*; do
     [ "$(cat "$dir/comm" 2>/dev/null)" = postgres ] || continue
     cmd="$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null)" || continue
@@ -76,9 +76,16 @@ postgres_ticks() {
       *) continue ;;
     esac
     stat="$(cat "$dir/stat" 2>/dev/null)" || continue
-    total=$((total + $(awk '{ print $12 + $13 }' <<<"${stat##*) }")))
+    echo "${dir#/proc/} $(awk '{ print $12 + $13 }' <<<"${stat##*) }")"
   done
-  echo "$total"
+}
+
+# The Postgres CPU ticks spent between two postgres_ticks snapshots: per process, what it
+# gained (all of it for a process that started in between). A process that exited in between
+# (a pool closing an idle connection) takes its ticks with it, so this errs low, never negative.
+postgres_delta() {
+  awk 'NR == FNR { before[$1] = $2; next } { total += $2 - ($1 in before ? before[$1] : 0) } END { print total + 0 }' \
+    <(echo "$1") <(echo "$2")
 }
 
 # Peak resident set (VmHWM) of a process, in kB.
@@ -91,7 +98,7 @@ run_wrk() {
   local label="$1" url="$2"
   shift 2
   timeout $((WARMUP + 10)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" "$@" "$url" >/dev/null
-  local before after out db_before=0 db_after=0
+  local before after out db_before="" db_after=""
   [ "$current_store" = postgres ] && db_before="$(postgres_ticks)"
   before="$(cpu_ticks "$server_pid")"
   out="$(timeout $((DURATION + 15)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" "$@" "$url")"
@@ -102,7 +109,7 @@ run_wrk() {
   local rss_kb
   rss_kb="$(peak_rss_kb "$server_pid")"
   awk -v label="$label" -v store="$current_store" -v ticks="$((after - before))" -v hz="$CLK_TCK" \
-    -v db_ticks="$((db_after - db_before))" \
+    -v db_ticks="$(postgres_delta "$db_before" "$db_after")" \
     -v rss_kb="$rss_kb" -v ref_rps="$REF_RPS" -v ref_cpu="$REF_CPU_US" -v ref_rss="$REF_RSS_MB" '
     BEGIN {
       for (i = 1; i <= split(ARGV[1], kv, " "); i++) { split(kv[i], p, "="); v[p[1]] = p[2] }
