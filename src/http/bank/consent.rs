@@ -11,7 +11,7 @@ use super::errors::PageError;
 use super::form::Params;
 use super::html;
 use super::login::RequestQuery;
-use super::session::{error_to_client, load_request, page_bank, to_client};
+use super::session::{error_to_client, load_request, page_bank, posted_step, to_client};
 use crate::domain::bank::account::BankAccount;
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::{AuthCode, CODE_TTL_SECS, Consent, ConsentStatus};
@@ -121,13 +121,8 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let bank = match page_bank(&state, &institution).await {
-        Ok(b) => b,
-        Err(page) => return page,
-    };
-    let form = Params::parse(&body);
-    let request = match load_request(&state, &bank, form.get("request"), &headers, &[Stage::Consent]).await {
-        Ok(r) => r,
+    let (bank, form, request) = match posted_step(&state, &institution, &headers, &body, &[Stage::Consent]).await {
+        Ok(step) => step,
         Err(page) => return page,
     };
     match form.get("decision") {

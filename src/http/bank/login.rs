@@ -9,9 +9,8 @@ use serde::Deserialize;
 
 use super::Bank;
 use super::errors::PageError;
-use super::form::Params;
 use super::html;
-use super::session::{fail_attempt, load_request, page_bank, see_other, set_cookie};
+use super::session::{fail_attempt, load_request, page_bank, posted_step, see_other, set_cookie};
 use crate::domain::bank::account::BankUser;
 use crate::domain::bank::grant::SESSION_TTL_SECS;
 use crate::domain::bank::request::{AuthRequest, BankSession, Stage};
@@ -92,23 +91,11 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let bank = match page_bank(&state, &institution).await {
-        Ok(b) => b,
-        Err(page) => return page,
-    };
-    let form = Params::parse(&body);
-    let request = match load_request(
-        &state,
-        &bank,
-        form.get("request"),
-        &headers,
-        &[Stage::Login, Stage::Mfa],
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
+    let (bank, form, request) =
+        match posted_step(&state, &institution, &headers, &body, &[Stage::Login, Stage::Mfa]).await {
+            Ok(step) => step,
+            Err(page) => return page,
+        };
     let user = match state
         .store
         .find_bank_user(bank.id(), form.get("username").unwrap_or_default())
@@ -180,13 +167,8 @@ pub async fn submit_mfa(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let bank = match page_bank(&state, &institution).await {
-        Ok(b) => b,
-        Err(page) => return page,
-    };
-    let form = Params::parse(&body);
-    let request = match load_request(&state, &bank, form.get("request"), &headers, &[Stage::Mfa]).await {
-        Ok(r) => r,
+    let (bank, form, request) = match posted_step(&state, &institution, &headers, &body, &[Stage::Mfa]).await {
+        Ok(step) => step,
         Err(page) => return page,
     };
     let user = match request.user_id.as_deref() {

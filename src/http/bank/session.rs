@@ -7,6 +7,7 @@ use url::Url;
 
 use super::Bank;
 use super::errors::PageError;
+use super::form::Params;
 use crate::domain::bank::request::{AuthRequest, RequestState, Stage};
 use crate::domain::bank::secret;
 use crate::http::state::AppState;
@@ -161,6 +162,21 @@ pub async fn fail_attempt(state: &AppState, bank: &Bank, request: &AuthRequest) 
 }
 
 /// The bank of a page request, or the not-found page.
+/// A posted page step: its bank, its form, and the authorization request it continues (which
+/// must be at one of `stages`); or the page to answer instead.
+pub async fn posted_step(
+    state: &AppState,
+    institution: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    stages: &[Stage],
+) -> Result<(Bank, Params, AuthRequest), Response> {
+    let bank = page_bank(state, institution).await?;
+    let form = Params::parse(body);
+    let request = load_request(state, &bank, form.get("request"), headers, stages).await?;
+    Ok((bank, form, request))
+}
+
 pub async fn page_bank(state: &AppState, id: &str) -> Result<Bank, Response> {
     match Bank::find(state, id).await {
         Ok(Some(bank)) => Ok(bank),
