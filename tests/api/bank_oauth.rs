@@ -148,18 +148,7 @@ async fn full_flow_with_totp_then_refresh_reuse_and_revoke(backend: Backend) {
     let html = page.text().await.unwrap();
     assert!(html.contains("id=\"login\"") && html.contains("name=\"username\""));
 
-    let res = post_form(
-        &app,
-        &b,
-        SANDBANK,
-        "/login",
-        &[
-            ("request", &request),
-            ("username", "jenny"),
-            ("password", "password123"),
-        ],
-    )
-    .await;
+    let res = log_in(&app, &b, SANDBANK, &request, "jenny").await;
     assert_eq!(res.status(), 303);
     assert!(res.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
     let mfa_path = location(&res);

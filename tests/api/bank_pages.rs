@@ -46,18 +46,7 @@ async fn wrong_password_and_wrong_code_show_the_form_again(backend: Backend) {
     }
     // Wrong codes on a fresh request (each request allows five failures in all).
     let request = login_path(&app, &b, &client).await;
-    let res = post_form(
-        &app,
-        &b,
-        SANDBANK,
-        "/login",
-        &[
-            ("request", &request),
-            ("username", "jenny"),
-            ("password", "password123"),
-        ],
-    )
-    .await;
+    let res = log_in(&app, &b, SANDBANK, &request, "jenny").await;
     assert_eq!(res.status(), 303);
     let res = post_form(&app, &b, SANDBANK, "/mfa", &[("request", &request), ("code", "123456")]).await;
     assert_eq!(res.status(), 401);
@@ -80,18 +69,7 @@ async fn five_wrong_codes_end_the_request(backend: Backend) {
     let client = client_at(&app, SANDBANK).await;
     let b = browser();
     let request = login_path(&app, &b, &client).await;
-    let res = post_form(
-        &app,
-        &b,
-        SANDBANK,
-        "/login",
-        &[
-            ("request", &request),
-            ("username", "jenny"),
-            ("password", "password123"),
-        ],
-    )
-    .await;
+    let res = log_in(&app, &b, SANDBANK, &request, "jenny").await;
     assert_eq!(res.status(), 303);
     for _ in 0..4 {
         let res = post_form(&app, &b, SANDBANK, "/mfa", &[("request", &request), ("code", "999999")]).await;

@@ -126,6 +126,18 @@ pub async fn post_form(
         .unwrap()
 }
 
+/// Posts the login page for `request` as `user` with the sandbox password.
+pub async fn log_in(app: &TestApp, browser: &Client, institution: &str, request: &str, user: &str) -> Response {
+    post_form(
+        app,
+        browser,
+        institution,
+        "/login",
+        &[("request", request), ("username", user), ("password", "password123")],
+    )
+    .await
+}
+
 /// The account ids offered on a consent page.
 pub fn offered_accounts(html: &str) -> Vec<String> {
     html.split("name=\"accounts\" value=\"")
@@ -147,14 +159,7 @@ pub async fn to_consent(
     assert_eq!(res.status(), 303);
     let request = param(&location(&res), "request").expect("a request id");
     let inst = &client.institution;
-    let res = post_form(
-        app,
-        browser,
-        inst,
-        "/login",
-        &[("request", &request), ("username", user), ("password", "password123")],
-    )
-    .await;
+    let res = log_in(app, browser, inst, &request, user).await;
     assert_eq!(res.status(), 303, "login");
     let res = post_form(app, browser, inst, "/mfa", &[("request", &request), ("code", "000000")]).await;
     assert_eq!(res.status(), 303, "mfa");
