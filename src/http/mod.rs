@@ -17,6 +17,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use self::error::ApiError;
@@ -35,24 +36,65 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(version::versioning))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .layer(from_fn_with_state(state.clone(), auth::authenticate));
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(v1)
         .merge(bank::routes())
         .merge(link::routes())
         .fallback(unrecognized)
-        .layer(from_fn_with_state(state.clone(), complete::run_to_completion))
-        .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(from_fn_with_state(state.clone(), complete::run_to_completion));
+    around_every_request(routes, state.body_limit).with_state(state)
+}
+
+/// What wraps every route: the body limit, the request timeout, a Stripe 500 instead of a
+/// dropped connection if a handler panics, and the request id (outermost, so every answer
+/// carries one).
+fn around_every_request<S: Clone + Send + Sync + 'static>(routes: Router<S>, body_limit: usize) -> Router<S> {
+    routes
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(from_fn(request_id::request_id))
-        .with_state(state)
+}
+
+/// A handler panicked: the client gets Stripe's `api_error`, the log gets no payload (it may
+/// hold personal data).
+fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ApiError::internal(&"a handler panicked").into_response()
 }
 
 /// Stripe's answer for a URL or method it does not serve.
 async fn unrecognized(req: Request) -> ApiError {
     ApiError::unrecognized_url(req.method().as_str(), req.uri().path())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_stripe_500_with_a_request_id() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app = around_every_request(Router::new().route("/boom", get(boom)), 1024);
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        assert!(response.headers()["request-id"].to_str().unwrap().starts_with("req_"));
+        let body = to_bytes(response.into_body(), 4096).await.unwrap();
+        let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error["error"]["type"], "api_error");
+    }
 }
