@@ -117,6 +117,9 @@ pub enum Level {
     BusinessPartial,
     /// Business names identical apart from the legal form (Inc, LLC, Corp).
     BusinessLegalFormDiffers,
+    /// A trust or an estate named after the person: the name matches someone who is not the
+    /// account's holder of record.
+    TrustOrEstate,
     // --- email ---
     /// Same mailbox under provider rules (Gmail dots, googlemail.com, plus tags).
     ProviderAlias,
@@ -212,6 +215,7 @@ fn level_name(level: Level) -> &'static str {
         FirstNameOnly => "first_name_only",
         BusinessPartial => "business_partial",
         BusinessLegalFormDiffers => "business_legal_form_differs",
+        TrustOrEstate => "trust_or_estate",
         ProviderAlias => "provider_alias",
         SeparatorsDiffer => "separators_differ",
         DomainTypo => "domain_typo",

@@ -13,7 +13,7 @@ use std::borrow::Borrow;
 
 use super::name_parse::{Person, Token, parse};
 use super::nickname;
-use super::normalize::{is_typo, jw, lev_sim, loose_key, typo_penalty};
+use super::normalize::{is_typo, jw, lev_sim, loose_key, spelling_key, typo_penalty};
 use super::{FieldScore, Flags, Level, best_of, is_blank};
 
 /// Penalties (points off 100). Kept together so they can be re-fitted from labelled data.
@@ -34,6 +34,8 @@ mod penalty {
     pub const SUFFIX_MISSING: u32 = 3;
     pub const SUFFIX_CONFLICT: u32 = 35;
     pub const SPACING: u32 = 3;
+    /// The same words in another order, beyond a surname-first reading.
+    pub const PERMUTED: u32 = 8;
 }
 
 /// Surname particles whose omission is minor ("Ludwig van Beethoven" / "Ludwig Beethoven").
@@ -41,6 +43,17 @@ const PARTICLES: &[&str] = &[
     "van", "von", "de", "da", "di", "del", "della", "der", "den", "la", "le", "du", "dos", "bin", "binti", "al", "el",
     "ter",
 ];
+
+/// Distinctive Vietnamese family names. Where one appears, "Van" and "Thi" are middle names
+/// (Nguyen Van An), not the Dutch particle whose omission is minor.
+const VIETNAMESE_SURNAMES: &[&str] = &[
+    "nguyen", "tran", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "ngo", "duong", "truong", "dinh",
+    "trinh", "luong",
+];
+
+/// A trust or an estate named after a person is not that person: what their names share is
+/// scaled by this (an exact name gives 80, in the 70–84 "majority matches" band).
+const ENTITY_FACTOR: f64 = 0.8;
 
 /// Scores a name pair. `owner` is the bank's name (possibly several joint owners).
 pub fn score_name(owner: Option<&str>, provided: &str) -> FieldScore {
@@ -117,6 +130,17 @@ fn rel(a: &Token, b: &Token, given: bool) -> Rel {
     if is_typo(x, y) {
         consider(Rel::Typo(typo_penalty(x, y)));
     }
+    // One sound, two transliterations: Aleksei / Alexei.
+    if x.len() >= 4 && spelling_key(x) == spelling_key(y) {
+        consider(Rel::Transliterated);
+    }
+    // The Arabic article written or left out: Alharbi / Harbi.
+    let article = |long: &str, short: &str| {
+        short.len() >= 3 && (long.strip_prefix("al") == Some(short) || long.strip_prefix("el") == Some(short))
+    };
+    if article(x, y) || article(y, x) {
+        consider(Rel::Transliterated);
+    }
     if given && nickname::related(x, y, a.kana, b.kana) {
         consider(Rel::Nickname);
     }
@@ -129,6 +153,9 @@ pub(super) fn outcome(score: u32, level: Level, flags: Flags) -> FieldScore {
 }
 
 fn compare(a: &Person, b: &Person) -> FieldScore {
+    if a.entity || b.entity {
+        return compare_entity(a, b);
+    }
     if a.business || b.business {
         return super::name_business::compare_business(a, b);
     }
@@ -173,6 +200,19 @@ fn compare(a: &Person, b: &Person) -> FieldScore {
             },
         );
     }
+    if ta.len() >= 3 && a.suffix == b.suffix && same_tokens(ta, tb) {
+        // Every word on both sides, in another order (double surnames swapped: Torres Vega /
+        // Vega Torres).
+        return outcome(
+            100 - penalty::PERMUTED,
+            Level::Reordered,
+            Flags {
+                first_name_match: true,
+                last_name_match: true,
+                ..Flags::default()
+            },
+        );
+    }
     if ta.len() == 1 || tb.len() == 1 {
         return compare_single(a, b);
     }
@@ -186,6 +226,30 @@ fn compare(a: &Person, b: &Person) -> FieldScore {
         best = best_of([best, compare_full(a, b, &ra, &rotated(tb), penalty::REORDERED)]);
     }
     best
+}
+
+/// The same words, in any order.
+fn same_tokens(a: &[Token], b: &[Token]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut x: Vec<&str> = a.iter().map(|t| t.text.as_str()).collect();
+    let mut y: Vec<&str> = b.iter().map(|t| t.text.as_str()).collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+/// A trust or an estate against a name: how well the person it is named after matches,
+/// scaled down, since the account's holder is the entity.
+fn compare_entity(a: &Person, b: &Person) -> FieldScore {
+    let as_person = |p: &Person| Person {
+        entity: false,
+        ..p.clone()
+    };
+    let inner = compare(&as_person(a), &as_person(b));
+    let score = f64::from(inner.match_score.unwrap_or(0)) * ENTITY_FACTOR;
+    outcome(score.round() as u32, Level::TrustOrEstate, inner.flags)
 }
 
 /// Surname-first reading: "ROSEN JENNY JANE" → jenny jane rosen.
@@ -276,7 +340,10 @@ fn compare_full(a: &Person, b: &Person, ta: &[&Token], tb: &[&Token], order_cost
     costs.push(g.cost());
     costs.push(s.cost());
     let mut nickname = g == Rel::Nickname;
-    middle_costs(ma, mb, &mut costs, &mut nickname);
+    let vietnamese = [ta, tb]
+        .iter()
+        .any(|ts| ts.iter().any(|t| VIETNAMESE_SURNAMES.contains(&t.text.as_str())));
+    middle_costs(ma, mb, vietnamese, &mut costs, &mut nickname);
     costs.extend(suffix_cost(a.suffix, b.suffix));
     if order_cost > 0 {
         costs.push((order_cost, Level::Reordered));
@@ -314,8 +381,10 @@ fn surname_part_cost(compound: bool) -> (u32, Level) {
 }
 
 /// Middle names: aligned in order; leftovers on the longer side are "missing".
-fn middle_costs(ma: &[&Token], mb: &[&Token], costs: &mut Vec<(u32, Level)>, nickname: &mut bool) {
+fn middle_costs(ma: &[&Token], mb: &[&Token], vietnamese: bool, costs: &mut Vec<(u32, Level)>, nickname: &mut bool) {
     let (short, long) = if ma.len() <= mb.len() { (ma, mb) } else { (mb, ma) };
+    let particle =
+        |t: &Token| PARTICLES.contains(&t.text.as_str()) && !(vietnamese && matches!(t.text.as_str(), "van" | "thi"));
     let mut used = [false; 8];
     for s in short {
         let found = long.iter().enumerate().take(8).find_map(|(i, l)| {
@@ -337,10 +406,16 @@ fn middle_costs(ma: &[&Token], mb: &[&Token], costs: &mut Vec<(u32, Level)>, nic
                 });
             }
             None => {
-                if let Some(i) = (0..long.len().min(8)).find(|i| !used[*i]) {
+                let other = (0..long.len().min(8)).find(|i| !used[*i]);
+                if let Some(i) = other {
                     used[i] = true;
                 }
-                costs.push((penalty::MIDDLE_CONFLICT, Level::MiddleNameDiffers));
+                // Two particles (van der / van den) differ by a letter, not a person.
+                if particle(s) && other.is_some_and(|i| particle(long[i])) {
+                    costs.push((penalty::PARTICLE_MISSING, Level::MiddleNameDiffers));
+                } else {
+                    costs.push((penalty::MIDDLE_CONFLICT, Level::MiddleNameDiffers));
+                }
             }
         }
     }
@@ -350,7 +425,7 @@ fn middle_costs(ma: &[&Token], mb: &[&Token], costs: &mut Vec<(u32, Level)>, nic
         }
         costs.push(if l.text.len() == 1 {
             (penalty::MIDDLE_INITIAL_MISSING, Level::MiddleInitialDiffers)
-        } else if PARTICLES.contains(&l.text.as_str()) {
+        } else if particle(l) {
             (penalty::PARTICLE_MISSING, Level::MiddleNameMissing)
         } else {
             (penalty::MIDDLE_MISSING, Level::MiddleNameMissing)
@@ -443,6 +518,41 @@ mod tests {
             s("Maria Garcia", "Maria Garcias") >= 85,
             "a typo in the surname is not a stranger"
         );
+    }
+
+    // Kinds the fourth held-out set found, on fresh names.
+    #[test]
+    fn business_forms_however_written() {
+        assert!(s("Jones & Daughters Co.", "Jones and Daughters Company") >= 95);
+        assert!(s("The Green Leaf Tea Company", "Green Leaf Tea Co") >= 90);
+        assert!(s("Jones & Daughters Co.", "Jones Hardware Co.") < 70);
+    }
+
+    #[test]
+    fn trade_names_trusts_and_estates() {
+        assert!(s("Omar Haddad DBA Haddad Auto Repair", "Haddad Auto Repair") >= 70);
+        assert!(s("Omar Haddad d/b/a Haddad Auto Repair", "Omar Haddad") >= 90);
+        let trust = s("Maria L. Chen Irrevocable Trust", "Maria L Chen");
+        assert!((60..=90).contains(&trust), "{trust}");
+        let estate = s("Estate of Walter Brooks", "Walter Brooks");
+        assert!((50..=85).contains(&estate), "{estate}");
+        assert!(s("Estate of Walter Brooks", "Linda Brooks") < 50);
+    }
+
+    #[test]
+    fn spelling_variants_need_few_edits() {
+        assert!(s("Daniel Ortiz", "Danielle Ortiz") < 70, "two names, not a typo");
+        assert!(s("Aleksei Smirnov", "Alexei Smirnov") >= 80);
+    }
+
+    #[test]
+    fn particles_articles_and_order() {
+        assert!(s("Karim ibn Said Al-Rashid", "Karim bin Said Al-Rashid") >= 90);
+        assert!(s("Yusuf Al-Amin", "Yusuf Alamin") >= 95);
+        assert!((80..=99).contains(&s("Anna de la Cruz", "Anna de le Cruz")));
+        assert!((70..=99).contains(&s("Maria Jose Ruiz Soto", "Maria Jose Soto Ruiz")));
+        let vietnamese = s("Tran Thi Mai", "Mai Tran");
+        assert!((60..=90).contains(&vietnamese), "{vietnamese}");
     }
 
     #[test]

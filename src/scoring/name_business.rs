@@ -17,14 +17,18 @@ pub(super) fn compare_business(a: &Person, b: &Person) -> FieldScore {
     if ta.is_empty() || tb.is_empty() {
         return no_match(ta, tb, flags);
     }
-    if ta == tb {
+    // A trust or an estate is not the person it is named after, however alike the words: the
+    // name scorer matches that person separately (and scales it down).
+    let entity_vs_person =
+        a.business != b.business && matches!(a.legal_form.or(b.legal_form), Some("trust" | "estate"));
+    if ta == tb && !entity_vs_person {
         return match (a.legal_form, b.legal_form) {
             (x, y) if x == y => outcome(100, Level::Exact, flags),
             (Some(_), Some(_)) => outcome(92, Level::BusinessLegalFormDiffers, flags),
             _ => outcome(97, Level::BusinessLegalFormDiffers, flags),
         };
     }
-    if concat_eq(ta, tb) {
+    if concat_eq(ta, tb) && !entity_vs_person {
         return outcome(95, Level::Typo, flags);
     }
     let coverage = |x: &[Token], y: &[Token]| -> f64 {
@@ -47,10 +51,10 @@ pub(super) fn compare_business(a: &Person, b: &Person) -> FieldScore {
         hits / x.len() as f64
     };
     let c = (coverage(ta, tb) + coverage(tb, ta)) / 2.0;
-    if c >= 0.999 {
+    if c >= 0.999 && !entity_vs_person {
         return outcome(95, Level::Reordered, flags);
     }
-    if c >= 0.9 {
+    if c >= 0.9 && !entity_vs_person {
         return outcome((90.0 + 5.0 * (c - 0.9) / 0.1).round() as u32, Level::Typo, flags);
     }
     if c > 0.0 {

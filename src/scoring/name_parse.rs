@@ -27,6 +27,9 @@ pub struct Person {
     pub business: bool,
     /// The canonical legal form (inc, llc, corp, ltd…), if any.
     pub legal_form: Option<&'static str>,
+    /// The person a trust or an estate is named after ("John Smith Revocable Trust", "Estate
+    /// of Mary Ellis"): the name matches them, but the account holder is another legal entity.
+    pub entity: bool,
 }
 
 const TITLES: &[&str] = &[
@@ -91,6 +94,7 @@ const LEGAL_FORMS: &[(&str, &str)] = &[
     ("pty", "pty"),
     ("kk", "kk"),
     ("trust", "trust"),
+    ("estate", "estate"),
     ("foundation", "foundation"),
     ("association", "association"),
 ];
@@ -144,19 +148,99 @@ pub fn parse(raw: &str) -> Vec<Person> {
     let jp_business = kana && japanese_business(raw);
     let folded = fold(raw);
     let words = words(&undot_legal_form(&folded));
-    let business = jp_business || words.iter().any(|w| legal_form(&w.text).is_some());
-    if business {
-        return vec![business_person(&words, kana)];
-    }
     let mut people: Vec<Person> = Vec::with_capacity(1);
-    for part in split_owners(&words) {
-        let person = person_from(part, kana);
-        if !person.tokens.is_empty() {
-            people.push(person);
+    // "Rosa Delgado DBA Delgado's Bakery": the owner and the trade name, each matched alone.
+    for part in split_trade_name(&words) {
+        let business = jp_business || is_business(part);
+        if business {
+            let entity = business_person(part, kana);
+            people.extend(entity_person(part, &entity, kana));
+            people.push(entity);
+            continue;
+        }
+        for owner in split_owners(part) {
+            let person = person_from(owner, kana);
+            if !person.tokens.is_empty() {
+                people.push(person);
+            }
         }
     }
     share_surnames(&mut people);
     people
+}
+
+/// A legal-form word anywhere, or a trailing "Co" ("Smith & Sons Co."; elsewhere "co" may
+/// be a name).
+fn is_business(words: &[Word]) -> bool {
+    words.iter().any(|w| legal_form(&w.text).is_some()) || (words.len() >= 2 && words[words.len() - 1].text == "co")
+}
+
+/// Splits at "DBA" / "d/b/a" (doing business as), when words stand on both sides.
+fn split_trade_name(words: &[Word]) -> Vec<&[Word]> {
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let found = (1..texts.len()).find_map(|i| {
+        if texts[i] == "dba" {
+            Some((i, i + 1))
+        } else if texts[i..].starts_with(&["d", "b", "a"]) {
+            Some((i, i + 3))
+        } else {
+            None
+        }
+    });
+    match found {
+        Some((at, rest)) if rest < words.len() => vec![&words[..at], &words[rest..]],
+        _ => vec![words],
+    }
+}
+
+/// Words of a trust's or an estate's name that are not the person's name.
+const ENTITY_WORDS: &[&str] = &[
+    "trust",
+    "estate",
+    "of",
+    "the",
+    "revocable",
+    "irrevocable",
+    "revoc",
+    "irrev",
+    "living",
+    "family",
+    "declaration",
+    "dated",
+    "dtd",
+    "agreement",
+    "ua",
+    "deceased",
+    "decd",
+    "dec",
+];
+
+/// For a trust or an estate, the person it is named after ("John A Smith Revocable Living
+/// Trust" → John A Smith), when two to four name words remain.
+fn entity_person(words: &[Word], entity: &Person, kana: bool) -> Option<Person> {
+    if !matches!(entity.legal_form, Some("trust" | "estate")) {
+        return None;
+    }
+    let name: Vec<&Word> = words
+        .iter()
+        .filter(|w| !ENTITY_WORDS.contains(&w.text.as_str()) && !is_dropped(&w.text))
+        .filter(|w| !w.text.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    if !(2..=4).contains(&name.len()) {
+        return None;
+    }
+    let tokens = name
+        .iter()
+        .map(|w| Token {
+            text: w.text.clone(),
+            kana,
+        })
+        .collect();
+    Some(Person {
+        tokens,
+        entity: true,
+        ..Person::default()
+    })
 }
 
 /// A raw word with the punctuation that follows it.
@@ -177,7 +261,11 @@ fn words(folded: &str) -> Vec<Word> {
     let mut separator = false;
     let flush = |current: &mut String, out: &mut Vec<Word>, separator: &mut bool| {
         if !current.is_empty() {
-            let text = std::mem::take(current);
+            let mut text = std::mem::take(current);
+            // "ibn" and "bin" are the same word (son of), transliterated two ways.
+            if text == "ibn" {
+                text.replace_range(.., "bin");
+            }
             // "and"/"or" join two owners only when a name came before them.
             if (text == "and" || text == "or") && !out.is_empty() {
                 *separator = true;
@@ -197,6 +285,8 @@ fn words(folded: &str) -> Vec<Word> {
             'a'..='z' | '0'..='9' => current.push(c),
             // Apostrophes join (O'Brien = OBrien), like the banks that drop them.
             '\'' | '`' | '"' => {}
+            // The Arabic article is one word with its name: Al-Harbi is Alharbi.
+            '-' if current == "al" || current == "el" => {}
             '-' => {
                 flush(&mut current, &mut out, &mut separator);
                 if let Some(last) = out.last_mut() {
@@ -321,7 +411,10 @@ fn business_person(words: &[Word], kana: bool) -> Person {
     for w in words {
         if let Some(form) = legal_form(&w.text) {
             person.legal_form = Some(form);
-        } else if !matches!(w.text.as_str(), "the" | "and" | "of" | "co") {
+        } else if w.text == "co" {
+            // "Co." is Company: the same legal form, however written.
+            person.legal_form = person.legal_form.or(Some("co"));
+        } else if !matches!(w.text.as_str(), "the" | "and" | "of") {
             person.tokens.push(Token {
                 text: w.text.clone(),
                 kana,

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use super::normalize::{jw, loose_key};
+use super::normalize::{jw, loose_key, osa, spelling_key};
 
 const CSV: &str = include_str!("data/nicknames.csv");
 /// Common modern and international diminutives the table lacks; same format.
@@ -16,6 +16,10 @@ const EXTRA_CSV: &str = include_str!("data/nicknames_extra.csv");
 /// Two full names that share a nickname are spellings of one name only when they also spell
 /// alike: Stephen/Steven (Steve), Catherine/Kathryn — but not Alfred/Frederick (Fred).
 const VARIANT_MIN_SIMILARITY: f64 = 0.85;
+/// …and differ by at most two edits once spelt alike (see [`spelling_key`]): Michael and
+/// Michelle share Mickey and look alike, but are two names (a couple, siblings), three edits
+/// apart.
+const VARIANT_MAX_EDITS: usize = 2;
 
 /// Pairs from the genealogy-derived table that are archaic or wrong for modern records and
 /// would create false nickname matches (and, through siblings, chains such as Bill ~ Bob).
@@ -109,7 +113,12 @@ pub fn related(a: &str, b: &str, a_kana: bool, b_kana: bool) -> bool {
         }
     };
     match (lookup(a, a_kana), lookup(b, b_kana)) {
-        (Some(x), Some(y)) => share_group(x, y) || (linked(t, x, y) && jw(a, b) >= VARIANT_MIN_SIMILARITY),
+        (Some(x), Some(y)) => {
+            share_group(x, y)
+                || (linked(t, x, y)
+                    && jw(a, b) >= VARIANT_MIN_SIMILARITY
+                    && osa(&spelling_key(a), &spelling_key(b)) <= VARIANT_MAX_EDITS)
+        }
         _ => false,
     }
 }
@@ -123,8 +132,15 @@ fn linked(t: &Table, a: &[u16], b: &[u16]) -> bool {
 /// "Jenn" for "Jennifer", "Chris" for "Christopher": at least three letters, and the long form
 /// at least two letters longer (so Mar/Mark, a one-letter change, is not a nickname).
 fn is_prefix_truncation(short: &str, long: &str) -> bool {
-    short.len() >= 3 && long.len() >= short.len() + 2 && long.starts_with(short)
+    short.len() >= 3
+        && long.len() >= short.len() + 2
+        && long.starts_with(short)
+        && !FEMININE_ENDINGS.contains(&&long[short.len()..])
 }
+
+/// Endings that make another name rather than a longer form: Daniel/Danielle,
+/// Gabriel/Gabriella, Jean/Jeanne are two people, not a nickname and its name.
+const FEMININE_ENDINGS: &[&str] = &["le", "lle", "la", "lla", "ne", "na", "ette", "ine", "elle"];
 
 #[cfg(test)]
 mod tests {

@@ -154,6 +154,12 @@ pub fn osa(a: &str, b: &str) -> usize {
     strsim::osa_distance(a, b)
 }
 
+/// Spellings that transliterate one sound two ways made one (Aleksei/Alexei, Stephen/Stefen),
+/// so edit counts see real differences.
+pub fn spelling_key(name: &str) -> String {
+    name.replace("ks", "x").replace("ph", "f").replace("ck", "k")
+}
+
 /// Normalised Levenshtein similarity (0–1) for whole-string fallbacks.
 pub fn lev_sim(a: &str, b: &str) -> f64 {
     strsim::normalized_levenshtein(a, b)

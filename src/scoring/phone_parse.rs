@@ -75,6 +75,22 @@ fn parse(cleaned: &str, region: Option<Id>) -> Option<(Number, Option<Id>)> {
     }
 }
 
+/// The length of the area code (national destination code) as libphonenumber groups the
+/// number: the first group of its international format ("+61 2 9374 4000" → 1, "+55 11
+/// 98765-4321" → 2, "+1 212-555-5555" → 3). `None` when the number does not parse or is not
+/// grouped. Formatting costs some microseconds, so callers ask only for numbers that differ.
+pub(super) fn area_code_len(n: &Number) -> Option<usize> {
+    if n.country_code == 1 {
+        return Some(3);
+    }
+    let parsed = phonenumber::parse(None, format!("+{}{}", n.country_code, n.national)).ok()?;
+    let formatted = parsed.format().mode(phonenumber::Mode::International).to_string();
+    let (_, rest) = formatted.split_once(' ')?;
+    let first = rest.split([' ', '-']).next()?;
+    let digits = first.bytes().filter(u8::is_ascii_digit).count();
+    (digits > 0 && digits < n.national.len()).then_some(digits)
+}
+
 /// Best effort for what the parser rejects (too short, odd characters): raw digits.
 fn fallback(cleaned: &str, region: Id) -> Option<Number> {
     let digits: String = cleaned.chars().filter(char::is_ascii_digit).collect();
