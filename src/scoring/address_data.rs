@@ -1,5 +1,6 @@
 //! Address lookup tables, parsed lazily from the vendored USPS Pub 28 files in `data/` (see
-//! `data/SOURCES.md`) plus country names via the `celes` crate (ISO 3166-1).
+//! `data/SOURCES.md`) plus country names via the `celes` crate (ISO 3166-1) and the states,
+//! provinces and prefectures of a few more countries (`regions_intl.txt`).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -10,6 +11,7 @@ const UNITS: &str = include_str!("data/usps_unit_designators.txt");
 const DIRECTIONALS: &str = include_str!("data/directionals.txt");
 const REGIONS: &str = include_str!("data/regions.txt");
 const COUNTRY_ALIASES: &str = include_str!("data/country_aliases.txt");
+const REGIONS_INTL: &str = include_str!("data/regions_intl.txt");
 
 /// Ordinal words for numbered streets and floors ("Fifth Avenue" = "5th Ave").
 const ORDINALS: &[(&str, &str)] = &[
@@ -38,6 +40,9 @@ struct Tables {
     regions: HashMap<String, &'static str>,
     /// Extra country spellings → alpha-2.
     countries: HashMap<&'static str, &'static str>,
+    /// Country → (subdivision name or lower-case code → code), for the countries of
+    /// `regions_intl.txt`.
+    regions_intl: HashMap<&'static str, HashMap<String, &'static str>>,
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(build);
@@ -81,12 +86,20 @@ fn build() -> Tables {
     for (code, name) in rows(COUNTRY_ALIASES) {
         countries.insert(name, code);
     }
+    let mut regions_intl: HashMap<&'static str, HashMap<String, &'static str>> = HashMap::new();
+    for (country, rest) in rows(REGIONS_INTL) {
+        let (code, name) = rest.split_once(' ').unwrap_or((rest, ""));
+        let table = regions_intl.entry(country).or_default();
+        table.insert(name.to_owned(), code);
+        table.insert(code.to_ascii_lowercase(), code);
+    }
     Tables {
         canonical,
         suffixes,
         units,
         regions,
         countries,
+        regions_intl,
     }
 }
 
@@ -115,6 +128,47 @@ pub fn unit_designator(word: &str) -> Option<&'static str> {
 /// `text` is lower case, words separated by single spaces.
 pub fn region_code(text: &str) -> Option<&'static str> {
     TABLES.regions.get(text).copied()
+}
+
+/// A state, province or prefecture code for an address in `country` (ISO alpha-2, if known):
+/// the country's own table when there is one (Victoria → VIC, Bayern → BY, 東京都 → 13), else
+/// the US/Canadian table. The country matters because the codes collide (WA is Washington
+/// and Western Australia; PA is Pennsylvania and Pará). Japanese names may carry their
+/// 都/道/府/県 suffix (kanji) or -to/-fu/-ken suffix (romaji).
+pub fn region_code_in(text: &str, country: Option<&str>) -> Option<&'static str> {
+    let Some((country, table)) = country.and_then(|c| TABLES.regions_intl.get_key_value(c)) else {
+        return region_code(text);
+    };
+    let get = |t: &str| table.get(t).copied();
+    if let Some(code) = get(text) {
+        return Some(code);
+    }
+    if *country == "JP" {
+        let stripped = ["都", "道", "府", "県", "-to", " to", "-fu", " fu", "-ken", " ken"]
+            .iter()
+            .find_map(|s| text.strip_suffix(s));
+        return stripped.and_then(get);
+    }
+    None
+}
+
+/// A Japanese prefecture written in kanji at the start of `text` (東京都千代田区…): its code
+/// and the text after it and its 都/道/府/県 suffix.
+pub fn prefecture_prefix(text: &str) -> Option<(&'static str, &str)> {
+    let table = TABLES.regions_intl.get("JP")?;
+    let (name, code) = table
+        .iter()
+        .filter(|(name, _)| !name.is_ascii() && text.starts_with(name.as_str()))
+        .max_by_key(|(name, _)| name.len())?;
+    let rest = &text[name.len()..];
+    if let Some(r) = rest.strip_prefix(['都', '道', '府', '県']) {
+        return Some((code, r));
+    }
+    // Without its suffix a prefecture's name may begin a city's: 大阪市 is the city of Osaka.
+    if rest.starts_with(['市', '区', '町', '村', '郡']) {
+        return None;
+    }
+    Some((code, rest))
 }
 
 /// An ISO 3166-1 alpha-2 code from a country code or name ("usa", "united states", "de",
@@ -159,5 +213,23 @@ mod tests {
         assert_eq!(country_code("germany"), Some("DE"));
         assert_eq!(country_code("deutschland"), Some("DE"));
         assert_eq!(country_code("ca"), Some("CA"));
+        assert_eq!(country_code("brasil"), Some("BR"));
+        assert_eq!(country_code("netherlands"), Some("NL"));
+        assert_eq!(country_code("日本"), Some("JP"));
+    }
+
+    #[test]
+    fn regions_depend_on_the_country() {
+        assert_eq!(region_code_in("wa", Some("US")), Some("WA"));
+        assert_eq!(region_code_in("western australia", Some("AU")), Some("WA"));
+        assert_eq!(region_code_in("victoria", Some("AU")), Some("VIC"));
+        assert_eq!(region_code_in("victoria", None), None);
+        assert_eq!(region_code_in("bavaria", Some("DE")), Some("BY"));
+        assert_eq!(region_code_in("rio grande do sul", Some("BR")), Some("RS"));
+        assert_eq!(region_code_in("大阪府", Some("JP")), Some("27"));
+        assert_eq!(region_code_in("osaka-fu", Some("JP")), Some("27"));
+        assert_eq!(region_code_in("北海道", Some("JP")), Some("01"));
+        // No table for the country: the US/Canadian one, as before.
+        assert_eq!(region_code_in("ontario", Some("CA")), Some("ON"));
     }
 }

@@ -1,10 +1,19 @@
 //! Address parsing into comparable components. Structured input maps field by field; a raw
 //! one-line address is parsed right to left (country → postal code → state), and the city is
 //! found by *anchoring* on the other side's city when known, because one-line addresses are
-//! ambiguous ("354 Oyster Point Blvd South San Francisco": is "South" a directional?).
+//! ambiguous ("354 Oyster Point Blvd South San Francisco": is "South" a directional?). The
+//! other side's country says how to read a line that names none: states of its country
+//! (VIC, SP), Dutch postcodes (1012 LG), the Australian "3/12" (unit 3, number 12).
+//!
+//! A street line may put the number first (US, UK, France) or after the name (Germany, Spain,
+//! Brazil: "Av. Paulista, 1578 - Bela Vista"), with what follows it a floor or door ("3º B")
+//! or a neighbourhood. Japanese-script addresses go to `address_ja`.
 
 use super::AddressInput;
-use super::address_data::{canonical, country_code, is_suffix, region_code, unit_designator};
+use super::address_data::{
+    canonical, country_code, is_directional, is_suffix, region_code, region_code_in, unit_designator,
+};
+use super::address_ja;
 use super::normalize::fold;
 
 /// An address word: as written (folded) and in its USPS standard form.
@@ -50,6 +59,11 @@ fn tokens(text: &str) -> Vec<Tok> {
             current.remove(0);
         }
         let t = current.trim_matches('-');
+        // A dash standing alone separates parts like a comma (Brazil: "1578 - Bela Vista,
+        // São Paulo - SP").
+        if t.is_empty() && !current.is_empty() {
+            *comma = true;
+        }
         if !t.is_empty() {
             out.push(Tok {
                 text: t.to_owned(),
@@ -104,48 +118,95 @@ pub fn normalize_postal(raw: &str) -> Option<String> {
 
 /// From a structured address.
 pub fn from_structured(input: &AddressInput) -> Addr {
+    let country_owned = input.country.as_deref().and_then(country_of);
+    let country = country_owned.as_deref();
+    let mut addr = Addr::default();
     let mut street_line = input.line1.clone().unwrap_or_default();
-    if let Some(l2) = &input.line2 {
-        street_line.push(' ');
+    // A second line is a unit ("Apt 4", "3º B") unless it has neither a number nor a unit word:
+    // then it names a neighbourhood or district ("Bela Vista"), which the street line of the
+    // other side rarely carries.
+    if let Some(l2) = input.line2.as_deref().filter(|l2| {
+        let toks = tokens(l2);
+        toks.iter()
+            .any(|t| t.text.bytes().any(|b| b.is_ascii_digit()) || unit_designator(&t.text).is_some() || t.text == "#")
+    }) {
+        street_line.push_str(", ");
         street_line.push_str(l2);
     }
-    let mut addr = Addr::default();
-    let toks = tokens(&street_line);
-    parse_street(&toks, &mut addr);
-    addr.city = input.city.as_deref().map(words_of).unwrap_or_default();
-    addr.state = input.state.as_deref().and_then(|s| {
-        let f = joined(&tokens(s));
-        if f.is_empty() {
-            None
-        } else {
-            Some(region_code(&f).map_or(f.to_ascii_uppercase(), str::to_owned))
-        }
-    });
+    // Japanese script is parsed as such (romaji lines of Japanese addresses are not).
+    let ja_line = address_ja::is_japanese(&street_line, country);
+    if ja_line {
+        address_ja::parse_line(&street_line, &mut addr);
+    } else {
+        let toks = tokens(&street_line);
+        parse_street(&toks, country, &mut addr);
+    }
+    let ja = ja_line || country == Some("JP");
+    addr.city = match input.city.as_deref() {
+        Some(c) if !c.is_ascii() && (ja || address_ja::is_japanese(c, country)) => vec![address_ja::place_word(c)],
+        Some(c) => words_of(c),
+        None => Vec::new(),
+    };
+    addr.state = input.state.as_deref().and_then(|s| state_of(s, country));
     addr.postal = input.postal_code.as_deref().and_then(normalize_postal);
-    addr.country = input.country.as_deref().and_then(|c| {
-        let f = joined(&tokens(c));
-        if f.is_empty() {
-            None
-        } else {
-            Some(country_code(&f).map_or(f.to_ascii_uppercase(), str::to_owned))
-        }
-    });
+    addr.country = country_owned;
     addr
+}
+
+/// A country field as an ISO alpha-2 code, or as written when unknown.
+fn country_of(c: &str) -> Option<String> {
+    let c = c.trim();
+    if !c.is_ascii()
+        && let Some(code) = country_code(c)
+    {
+        return Some(code.to_owned());
+    }
+    let f = joined(&tokens(c));
+    if f.is_empty() {
+        None
+    } else {
+        Some(country_code(&f).map_or(f.to_ascii_uppercase(), str::to_owned))
+    }
+}
+
+/// A state field as its code in the country's table, or as written when unknown. Names in
+/// Japanese script are looked up before folding (folding reads kanji as Chinese).
+fn state_of(s: &str, country: Option<&str>) -> Option<String> {
+    let s = s.trim();
+    if !s.is_ascii()
+        && let Some(code) = region_code_in(s, country)
+    {
+        return Some(code.to_owned());
+    }
+    let f = joined(&tokens(s));
+    if f.is_empty() {
+        None
+    } else {
+        Some(region_code_in(&f, country).map_or(f.to_ascii_uppercase(), str::to_owned))
+    }
 }
 
 fn joined(toks: &[Tok]) -> String {
     toks.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// From a one-line address; `city_hint` is the other side's city, if known.
-pub fn from_raw(text: &str, city_hint: &[Word]) -> Addr {
+/// From a one-line address. `other` is the other side's address as far as known: its city
+/// anchors the split between street line and city, its country tells how to read states,
+/// postcodes and unit notations when this line names no country.
+pub fn from_raw(text: &str, other: &Addr) -> Addr {
+    let country_hint = other.country.as_deref();
+    if address_ja::is_japanese(text, country_hint) {
+        return address_ja::parse_raw(text);
+    }
     let mut toks = tokens(text);
     let mut addr = Addr::default();
     take_country(&mut toks, &mut addr);
-    let postal_at = take_postal(&mut toks, &mut addr);
-    take_state(&mut toks, postal_at, &mut addr);
-    let (street, city) = split_city(&toks, city_hint);
-    parse_street(street, &mut addr);
+    let country = addr.country.clone().or_else(|| other.country.clone());
+    let country = country.as_deref();
+    let postal_at = take_postal(&mut toks, country, &mut addr);
+    take_state(&mut toks, postal_at, country, &other.city, &mut addr);
+    let (street, city) = split_city(&toks, &other.city);
+    parse_street(street, country, &mut addr);
     addr.city = city.iter().map(|t| word(&t.text)).collect();
     addr
 }
@@ -174,7 +235,11 @@ fn take_country(toks: &mut Vec<Tok>, addr: &mut Addr) {
     if n >= 2 {
         let last = &toks[n - 1].text;
         let after_postal = toks[n - 2].text.bytes().any(|b| b.is_ascii_digit());
-        if after_postal && (2..=3).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_alphabetic()) {
+        if after_postal
+            && (2..=3).contains(&last.len())
+            && last.bytes().all(|b| b.is_ascii_alphabetic())
+            && !is_dutch_postcode(&toks[n - 2].text, last)
+        {
             addr.country = Some(last.to_ascii_uppercase());
             toks.truncate(n - 1);
         }
@@ -207,9 +272,34 @@ fn is_inward(t: &str) -> bool {
     b.len() == 3 && b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphanumeric()
 }
 
+/// A Dutch postcode in two parts: four digits (no leading zero) and two letters ("1012 LG").
+fn is_dutch_postcode(digits: &str, letters: &str) -> bool {
+    let (d, l) = (digits.as_bytes(), letters.as_bytes());
+    d.len() == 4
+        && d[0] != b'0'
+        && d.iter().all(u8::is_ascii_digit)
+        && l.len() == 2
+        && l.iter().all(u8::is_ascii_alphabetic)
+        // Not "1012 NE Main St" (a house number and a directional) nor a street suffix.
+        && !is_directional(letters)
+        && !is_suffix(canonical(letters))
+}
+
+/// Digits in two groups joined by a hyphen, seven or eight digits in all: Brazil's CEP
+/// (01310-200), Japan's (100-0005), Portugal's (1000-001). Five-digit forms are left out: they
+/// are Queens house numbers (123-45).
+fn is_hyphenated_postal(t: &str) -> bool {
+    let Some((a, b)) = t.split_once('-') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(a) && digits(b) && (3..=5).contains(&a.len()) && (3..=4).contains(&b.len()) && a.len() + b.len() >= 7
+}
+
 /// The rightmost postal code (never the first token, which is the house number). Returns the
-/// index where it stood.
-fn take_postal(toks: &mut Vec<Tok>, addr: &mut Addr) -> Option<usize> {
+/// index where it stood. `country` (this line's or the other side's) enables the Dutch form.
+fn take_postal(toks: &mut Vec<Tok>, country: Option<&str>, addr: &mut Addr) -> Option<usize> {
+    let dutch_possible = matches!(country, None | Some("NL"));
     for i in (1..toks.len()).rev() {
         let t = toks[i].text.as_str();
         if i + 1 < toks.len() && is_outward(t) && is_inward(&toks[i + 1].text) {
@@ -217,9 +307,16 @@ fn take_postal(toks: &mut Vec<Tok>, addr: &mut Addr) -> Option<usize> {
             remove_keeping_comma(toks, i, i + 2);
             return Some(i);
         }
-        let generic = (4..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit());
+        if dutch_possible && i + 1 < toks.len() && is_dutch_postcode(t, &toks[i + 1].text) {
+            addr.postal = normalize_postal(&format!("{t}{}", toks[i + 1].text));
+            remove_keeping_comma(toks, i, i + 2);
+            return Some(i);
+        }
+        let all_digits = t.bytes().all(|b| b.is_ascii_digit());
+        let generic = (4..=8).contains(&t.len()) && all_digits;
         let compact = t.len() == 6 && is_outward(&t[..3]) && is_inward(&t[3..]);
-        if is_us_zip(t) || generic || compact {
+        let dutch_compact = dutch_possible && t.len() == 6 && is_dutch_postcode(&t[..4], &t[4..]);
+        if is_us_zip(t) || generic || compact || dutch_compact || is_hyphenated_postal(t) {
             addr.postal = normalize_postal(t);
             remove_keeping_comma(toks, i, i + 1);
             return Some(i);
@@ -239,8 +336,10 @@ fn remove_keeping_comma(toks: &mut Vec<Tok>, start: usize, end: usize) {
 }
 
 /// A state or province right before the postal code (or at the end), within the last comma
-/// segment; longest name first ("north carolina" before "carolina").
-fn take_state(toks: &mut Vec<Tok>, postal_at: Option<usize>, addr: &mut Addr) {
+/// segment; longest name first ("north carolina" before "carolina"). Read in the country's
+/// table (`country`: this line's or the other side's). A name that is the other side's city
+/// stays the city (São Paulo, Berlin, Utrecht are both).
+fn take_state(toks: &mut Vec<Tok>, postal_at: Option<usize>, country: Option<&str>, city: &[Word], addr: &mut Addr) {
     let end = postal_at.unwrap_or(toks.len()).min(toks.len());
     for k in (1..=3usize).rev() {
         if end < k + 1 {
@@ -250,7 +349,11 @@ fn take_state(toks: &mut Vec<Tok>, postal_at: Option<usize>, addr: &mut Addr) {
         if toks[start + 1..end].iter().any(|t| t.comma_before) {
             continue;
         }
-        if let Some(code) = region_code(&joined(&toks[start..end])) {
+        let is_city = k == city.len() && toks[start..end].iter().zip(city).all(|(t, c)| t.text == c.raw);
+        if is_city {
+            continue;
+        }
+        if let Some(code) = region_code_in(&joined(&toks[start..end]), country) {
             addr.state = Some(code.to_owned());
             remove_keeping_comma(toks, start, end);
             return;
@@ -264,7 +367,12 @@ fn split_city<'a>(toks: &'a [Tok], hint: &[Word]) -> (&'a [Tok], &'a [Tok]) {
     if !hint.is_empty() && toks.len() > hint.len() {
         for start in (1..=toks.len() - hint.len()).rev() {
             let run = &toks[start..start + hint.len()];
-            if run.iter().zip(hint).all(|(t, h)| canonical(&t.text) == h.canon) {
+            // "123-45 Queens Blvd, Forest Hills" against the city "Queens": a run followed by a
+            // street suffix is the street's name, not the city.
+            let names_street = toks
+                .get(start + hint.len())
+                .is_some_and(|n| !n.comma_before && is_suffix(canonical(&n.text)));
+            if !names_street && run.iter().zip(hint).all(|(t, h)| canonical(&t.text) == h.canon) {
                 // Words left after the city (an unrecognised state, say) stay with the city
                 // so that they count as a difference instead of vanishing.
                 return (&toks[..start], &toks[start..]);
@@ -296,9 +404,96 @@ const CARDINALS: &[&str] = &[
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
 ];
 
-/// House number, street words, unit and PO box from a street line.
-fn parse_street(toks: &[Tok], addr: &mut Addr) {
+/// A rural route or highway contract box (USPS Publication 28 §24: "RR 2 BOX 152", "HC 68 BOX
+/// 23A"; alternates such as "Rural Route", "RFD", "Highway Contract" and "Star Route" read as
+/// RR and HC). Returned as a box id ("rr2/152") that compares like a PO box number.
+fn route_box(texts: &[&str]) -> Option<String> {
+    let (kind, at) = match texts {
+        ["rr" | "rfd", ..] => ("rr", 1),
+        ["r", "r", ..] | ["rural", "route" | "rte" | "rt", ..] => ("rr", 2),
+        ["rural", ..] => ("rr", 1),
+        ["hc", ..] => ("hc", 1),
+        ["highway" | "hwy", "contract", "route" | "rte", ..] => ("hc", 3),
+        ["highway" | "hwy", "contract", ..] | ["star", "route" | "rte", ..] => ("hc", 2),
+        // "Route 2 Box 152": a route with a box is a rural route ("Route 66" alone is a road).
+        ["route" | "rte" | "rt", _, "box", ..] => ("rr", 1),
+        _ => return None,
+    };
+    let route = texts.get(at).filter(|t| t.bytes().all(|b| b.is_ascii_digit()))?;
+    let mut id = format!("{kind}{route}");
+    if let (Some(&"box"), Some(b)) = (texts.get(at + 1), texts.get(at + 2)) {
+        id.push('/');
+        id.push_str(b);
+    }
+    Some(id)
+}
+
+/// Australian/New Zealand "unit/number" at the start of a line ("3/12 Smith St" is unit 3 at
+/// number 12). Not in the US, where a fraction follows the house number ("123 1/2 Main St");
+/// with the country unknown, a common fraction (1/2, 3/4) is not read as a unit either.
+fn slash_unit<'a>(t: &'a str, country: Option<&str>) -> Option<(&'a str, &'a str)> {
+    if country == Some("US") {
+        return None;
+    }
+    let (unit, house) = t.split_once('/')?;
+    let unit_ok = (1..=4).contains(&unit.len()) && unit.bytes().all(|b| b.is_ascii_alphanumeric());
+    let house_ok =
+        house.as_bytes().first().is_some_and(u8::is_ascii_digit) && house.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !unit_ok || !house_ok {
+        return None;
+    }
+    let fraction =
+        matches!((unit.parse::<u32>(), house.parse::<u32>()), (Ok(a), Ok(b)) if a < b && matches!(b, 2 | 3 | 4 | 8));
+    (country.is_some() || !fraction).then_some((unit, house))
+}
+
+fn starts_with_digit(t: &str) -> bool {
+    t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+/// "2nd", "21st": a numbered street, not a house number.
+fn is_ordinal(t: &str) -> bool {
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&t[digits..], "st" | "nd" | "rd" | "th")
+}
+
+/// Where the house number of a line that starts with a name stands: the first number that
+/// ends its comma segment ("Unter den Linden 77", "C/ Alcalá 45, 3º B", "Av. Paulista, 1578")
+/// or starts one ("Rose Cottage, 12 High St"). A number inside a name ("Avenida 9 de Julio
+/// 1000") and one after a unit word are not it.
+fn house_after_name(toks: &[Tok]) -> Option<usize> {
+    (1..toks.len()).find(|&i| {
+        let t = toks[i].text.as_str();
+        let prev = toks[i - 1].text.as_str();
+        starts_with_digit(t)
+            && !is_ordinal(t)
+            && prev != "#"
+            && unit_designator(prev).is_none()
+            && (toks[i].comma_before || toks.get(i + 1).is_none_or(|n| n.comma_before))
+    })
+}
+
+/// A unit from what follows the house number in a line that starts with a name: the words
+/// with digits and single letters ("3º B" → "3ob", "Piso 3, Puerta B" → "3b"); none when
+/// there are none ("- Bela Vista" names the neighbourhood).
+fn unit_after(texts: &[&str]) -> Option<String> {
+    let mut id = String::new();
+    for t in texts {
+        if *t != "#" && unit_designator(t).is_none() && (t.bytes().any(|b| b.is_ascii_digit()) || t.len() == 1) {
+            id.push_str(t);
+        }
+    }
+    (!id.is_empty()).then_some(id)
+}
+
+/// House number, street words, unit and PO box from a street line. `country` (the line's or
+/// the other side's) decides whether "3/12" is a unit and a number.
+fn parse_street(toks: &[Tok], country: Option<&str>, addr: &mut Addr) {
     let texts: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+    if let Some(id) = route_box(&texts) {
+        addr.po_box = Some(id);
+        return;
+    }
     // PO Box: "po box 123", "p o box", "post office box", "pob".
     if let Some(b) = texts.iter().position(|t| *t == "box" || *t == "pob") {
         let before = &texts[..b];
@@ -311,21 +506,59 @@ fn parse_street(toks: &[Tok], addr: &mut Addr) {
             return;
         }
     }
-    let mut rest: Vec<&str> = texts.clone();
+    if let Some((unit, house)) = texts.first().and_then(|t| slash_unit(t, country)) {
+        addr.unit = Some(unit.to_owned());
+        addr.house = Some(house.to_owned());
+        addr.street = street_words(&texts[1..], addr);
+        return;
+    }
+    let first = texts.first().copied().unwrap_or("");
+    let name_first = !starts_with_digit(first)
+        && first != "#"
+        && unit_designator(first).is_none()
+        && !(texts.len() >= 2 && CARDINALS.contains(&first));
+    if name_first && let Some(h) = house_after_name(toks) {
+        // "Rose Cottage, 12 High St": a house name before the street line (a street follows
+        // the number, ending in a street type; "Calle Mayor, 5 bajo" is a number and a floor).
+        let segment_end = (h + 1..toks.len())
+            .find(|&j| toks[j].comma_before)
+            .unwrap_or(toks.len());
+        if toks[h].comma_before && toks[h + 1..segment_end].iter().any(|t| is_suffix(canonical(&t.text))) {
+            return parse_street(&toks[h..], country, addr);
+        }
+        addr.house = Some(texts[h].to_owned());
+        addr.street = street_words(&texts[..h], addr);
+        if addr.unit.is_none() {
+            addr.unit = unit_after(&texts[h + 1..]);
+        }
+        return;
+    }
+    let mut rest: &[&str] = &texts;
     // "One Main Street": a house number written as a word.
     if rest.len() >= 2
         && let Some(n) = CARDINALS.iter().position(|w| *w == rest[0])
     {
         addr.house = Some((n + 1).to_string());
-        rest.remove(0);
+        rest = &rest[1..];
     }
-    if addr.house.is_none() && rest.first().is_some_and(|t| t.as_bytes()[0].is_ascii_digit()) {
-        addr.house = Some(rest.remove(0).to_owned());
+    if addr.house.is_none() && rest.first().is_some_and(|t| starts_with_digit(t)) {
+        addr.house = Some(rest[0].to_owned());
+        rest = &rest[1..];
         // "123 1/2"
         if rest.first().is_some_and(|t| t.contains('/')) {
-            rest.remove(0);
+            rest = &rest[1..];
         }
     }
+    let mut street = street_words(rest, addr);
+    // European order: "Unter den Linden 77".
+    if addr.house.is_none() && street.len() >= 2 && street.last().is_some_and(|w| starts_with_digit(&w.raw)) {
+        addr.house = street.pop().map(|w| w.raw);
+    }
+    addr.street = street;
+}
+
+/// The street's words, taking unit designators and their ids out into `addr.unit`.
+fn street_words(rest: &[&str], addr: &mut Addr) -> Vec<Word> {
     let mut street = Vec::with_capacity(rest.len());
     let mut i = 0;
     while i < rest.len() {
@@ -345,13 +578,13 @@ fn parse_street(toks: &[Tok], addr: &mut Addr) {
             }
         }
         // "Flat 3, 27 Queens Road": the house number comes after a leading unit.
-        if addr.house.is_none() && street.is_empty() && addr.unit.is_some() && t.as_bytes()[0].is_ascii_digit() {
+        if addr.house.is_none() && street.is_empty() && addr.unit.is_some() && starts_with_digit(t) {
             addr.house = Some(t.to_owned());
             i += 1;
             continue;
         }
         // "1st Floor"
-        if next.and_then(unit_designator) == Some("fl") && t.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        if next.and_then(unit_designator) == Some("fl") && starts_with_digit(t) {
             addr.unit = Some(t.trim_end_matches(char::is_alphabetic).to_owned());
             i += 2;
             continue;
@@ -359,12 +592,7 @@ fn parse_street(toks: &[Tok], addr: &mut Addr) {
         street.push(word(t));
         i += 1;
     }
-    // European order: "Unter den Linden 77".
-    if addr.house.is_none() && street.len() >= 2 && street.last().is_some_and(|w| w.raw.as_bytes()[0].is_ascii_digit())
-    {
-        addr.house = street.pop().map(|w| w.raw);
-    }
-    addr.street = street;
+    street
 }
 
 #[cfg(test)]
@@ -375,10 +603,25 @@ mod tests {
         ws.iter().map(|w| w.canon.as_str()).collect()
     }
 
+    /// The other side, as far as a raw line is parsed against it: its city and country.
+    fn other(city: &str, country: Option<&str>) -> Addr {
+        Addr {
+            city: words_of(city),
+            country: country.map(str::to_owned),
+            ..Addr::default()
+        }
+    }
+
+    fn none() -> Addr {
+        Addr::default()
+    }
+
     #[test]
     fn sample_raw_with_hint() {
-        let hint = words_of("South San Francisco");
-        let a = from_raw("354 Oyster Point Blvd South San Francisco, CA 94080 USA", &hint);
+        let a = from_raw(
+            "354 Oyster Point Blvd South San Francisco, CA 94080 USA",
+            &other("South San Francisco", None),
+        );
         assert_eq!(a.house.as_deref(), Some("354"));
         assert_eq!(canon(&a.street), ["oyster", "pt", "blvd"]);
         assert_eq!(canon(&a.city), ["s", "san", "francisco"]);
@@ -389,24 +632,129 @@ mod tests {
 
     #[test]
     fn raw_without_hint_and_units() {
-        let a = from_raw("12 Main St Apt 4, Springfield, IL 62701-1234", &[]);
+        let a = from_raw("12 Main St Apt 4, Springfield, IL 62701-1234", &none());
         assert_eq!(a.unit.as_deref(), Some("4"));
         assert_eq!(canon(&a.city), ["springfield"]);
         assert_eq!(a.postal.as_deref(), Some("62701"));
-        let b = from_raw("Unter den Linden 77, 10117 Berlin, Germany", &[]);
+        let b = from_raw("Unter den Linden 77, 10117 Berlin, Germany", &none());
         assert_eq!(b.house.as_deref(), Some("77"));
         assert_eq!(b.country.as_deref(), Some("DE"));
         assert_eq!(canon(&b.city), ["berlin"]);
-        let c = from_raw("10 Downing Street, London SW1A 2AA, UK", &[]);
+        let c = from_raw("10 Downing Street, London SW1A 2AA, UK", &none());
         assert_eq!(c.postal.as_deref(), Some("SW1A2AA"));
         assert_eq!(c.country.as_deref(), Some("GB"));
-        let d = from_raw("P.O. Box 123, Anytown, TX 75001", &[]);
+        let d = from_raw("P.O. Box 123, Anytown, TX 75001", &none());
         assert_eq!(d.po_box.as_deref(), Some("123"));
-        let e = from_raw("Flat 3, 27 Queens Road, Bristol BS8 1QU, UK", &[]);
+        let e = from_raw("Flat 3, 27 Queens Road, Bristol BS8 1QU, UK", &none());
         assert_eq!((e.unit.as_deref(), e.house.as_deref()), (Some("3"), Some("27")));
         assert_eq!(canon(&e.city), ["bristol"]);
         // Flat Rock, NC is a city, not a unit.
-        let f = from_raw("12 Main St Flat Rock NC 28731", &words_of("Flat Rock"));
+        let f = from_raw("12 Main St Flat Rock NC 28731", &other("Flat Rock", None));
         assert_eq!((canon(&f.street), f.unit), (vec!["main", "st"], None));
+    }
+
+    #[test]
+    fn unit_slash_number_and_fractions() {
+        let au = other("Fitzroy", Some("AU"));
+        let a = from_raw("5/27 King St Newtown NSW 2042", &au);
+        assert_eq!((a.unit.as_deref(), a.house.as_deref()), (Some("5"), Some("27")));
+        assert_eq!(a.state.as_deref(), Some("NSW"));
+        // US fractional house numbers stay house numbers.
+        let b = from_raw("88 1/2 Elm St, Dayton, OH 45402", &none());
+        assert_eq!((b.house.as_deref(), b.unit), (Some("88"), None));
+        assert_eq!(canon(&b.street), ["elm", "st"]);
+        assert_eq!(slash_unit("1/2", None), None);
+        assert_eq!(slash_unit("3/12", Some("US")), None);
+        assert_eq!(slash_unit("3/12", None), Some(("3", "12")));
+    }
+
+    #[test]
+    fn rural_routes() {
+        let a = from_raw("RR 3 Box 40, Dalton, NE 69131", &none());
+        assert_eq!(a.po_box.as_deref(), Some("rr3/40"));
+        let b = from_raw("Rural Route 3, Box 40, Dalton, NE 69131", &none());
+        assert_eq!(b.po_box.as_deref(), Some("rr3/40"));
+        let c = from_raw("Star Route 68 Box 23A, Marble, CO 81623", &none());
+        assert_eq!(c.po_box.as_deref(), Some("hc68/23a"));
+        // "Route 66" alone is a road.
+        let d = from_raw("1200 Route 66, Tulsa, OK 74101", &none());
+        assert_eq!((d.po_box, d.house.as_deref()), (None, Some("1200")));
+    }
+
+    #[test]
+    fn postcodes_of_other_countries() {
+        let nl = from_raw("Coolsingel 40, 3011 AD Rotterdam, Nederland", &none());
+        assert_eq!(nl.postal.as_deref(), Some("3011AD"));
+        assert_eq!((nl.house.as_deref(), canon(&nl.city)), (Some("40"), vec!["rotterdam"]));
+        let br = from_raw(
+            "R. Augusta, 500 - Consolação, São Paulo - SP, 01304-000",
+            &other("Sao Paulo", Some("BR")),
+        );
+        assert_eq!(br.postal.as_deref(), Some("01304000"));
+        assert_eq!(br.state.as_deref(), Some("SP"));
+        assert_eq!((br.house.as_deref(), br.unit), (Some("500"), None));
+        assert_eq!(canon(&br.city), ["sao", "paulo"]);
+        // A Queens house number is not a postal code.
+        let q = from_raw("Apt 2, 87-10 37th Ave, Jackson Heights, NY 11372", &none());
+        assert_eq!(
+            (q.house.as_deref(), q.postal.as_deref()),
+            (Some("87-10"), Some("11372"))
+        );
+        // "1234 NE …": a house number and a directional, not a Dutch postcode.
+        assert!(is_dutch_postcode("1012", "lg"));
+        assert!(!is_dutch_postcode("1234", "ne"));
+        assert!(!is_dutch_postcode("1234", "st"));
+        assert!(!is_dutch_postcode("0123", "ab"));
+    }
+
+    #[test]
+    fn japanese_structured() {
+        let kanji = from_structured(&AddressInput {
+            line1: Some("梅田3丁目1番3号".into()),
+            city: Some("大阪市北区".into()),
+            state: Some("大阪府".into()),
+            postal_code: Some("530-0001".into()),
+            country: Some("日本".into()),
+            ..AddressInput::default()
+        });
+        assert_eq!(
+            (kanji.house.as_deref(), kanji.street[0].raw.as_str()),
+            (Some("3-1-3"), "梅田")
+        );
+        assert_eq!(
+            (kanji.state.as_deref(), kanji.country.as_deref()),
+            (Some("27"), Some("JP"))
+        );
+        assert_eq!(kanji.postal.as_deref(), Some("5300001"));
+        // A romaji line of a Japanese address is read as Latin text.
+        let romaji = from_structured(&AddressInput {
+            line1: Some("3-1-3 Umeda".into()),
+            city: Some("大阪市北区".into()),
+            state: Some("Osaka-fu".into()),
+            country: Some("JP".into()),
+            ..AddressInput::default()
+        });
+        assert_eq!(
+            (romaji.house.as_deref(), canon(&romaji.street)),
+            (Some("3-1-3"), vec!["umeda"])
+        );
+        assert_eq!(
+            (romaji.city[0].raw.as_str(), romaji.state.as_deref()),
+            ("大阪市北区", Some("27"))
+        );
+    }
+
+    #[test]
+    fn house_number_after_the_name() {
+        let a = from_raw("Rose Cottage, 12 High St, Bath BA1 1AA", &none());
+        assert_eq!((a.house.as_deref(), canon(&a.street)), (Some("12"), vec!["high", "st"]));
+        let b = from_structured(&AddressInput {
+            line1: Some("Avenida 9 de Julio 1000".into()),
+            country: Some("AR".into()),
+            ..AddressInput::default()
+        });
+        assert_eq!(b.house.as_deref(), Some("1000"));
+        let c = from_raw("C/ Mayor 7, 2º A, 28013 Madrid", &other("Madrid", Some("ES")));
+        assert_eq!((c.house.as_deref(), c.unit.as_deref()), (Some("7"), Some("2oa")));
     }
 }

@@ -17,6 +17,8 @@
 
 mod address;
 mod address_data;
+mod address_intl;
+mod address_ja;
 mod address_parse;
 mod email;
 pub mod jsonl;
