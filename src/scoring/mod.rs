@@ -20,6 +20,7 @@ mod address_data;
 mod address_intl;
 mod address_ja;
 mod address_parse;
+mod address_street;
 mod email;
 pub mod jsonl;
 mod name;
