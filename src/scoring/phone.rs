@@ -51,7 +51,14 @@ fn compare(a: &Number, b: &Number) -> FieldScore {
             _ => FieldScore::new(95, Level::ExtensionDiffers, flags),
         };
     }
-    let area = area_len(a).min(area_len(b));
+    // Reading an area code's length formats the number (microseconds): when the other number
+    // starts with the same digits, it has the same area code and is not read again.
+    let area_a = area_len(a);
+    let area = if x.len() >= area_a && y.starts_with(&x[..area_a]) {
+        area_a
+    } else {
+        area_a.min(area_len(b))
+    };
     let same_area = x.len() >= area && y.len() >= area && x[..area] == y[..area];
     let flags = Flags {
         area_code_match: same_area,
