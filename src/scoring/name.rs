@@ -550,11 +550,21 @@ mod tests {
     #[test]
     fn particles_articles_and_order() {
         assert!(s("Karim ibn Said Al-Rashid", "Karim bin Said Al-Rashid") >= 90);
-        assert!(s("Yusuf Al-Amin", "Yusuf Alamin") >= 95);
+        assert!(
+            s("Hassan Al-Qasimi", "Hasan Alqasimi") >= 85,
+            "a typo and the article joined"
+        );
         assert!((80..=99).contains(&s("Anna de la Cruz", "Anna de le Cruz")));
         assert!((70..=99).contains(&s("Maria Jose Ruiz Soto", "Maria Jose Soto Ruiz")));
-        let vietnamese = s("Tran Thi Mai", "Mai Tran");
-        assert!((60..=90).contains(&vietnamese), "{vietnamese}");
+        let vietnamese = s("Pham Van Long", "Long Pham");
+        assert!(
+            (60..=90).contains(&vietnamese),
+            "Van is a middle name here: {vietnamese}"
+        );
+        assert!(
+            s("Ludwig van Beethoven", "Ludwig Beethoven") >= 90,
+            "and a particle here"
+        );
     }
 
     #[test]
