@@ -1,5 +1,6 @@
 //! One integration binary: every test drives the real app over HTTP on 127.0.0.1:0.
 
+mod cleanup;
 mod harness;
 
 mod accounts;
@@ -20,6 +21,8 @@ mod operations;
 mod ownership_match;
 mod ownership_match_privacy;
 mod params;
+mod process;
+mod readme;
 mod refresh;
 mod restricted_keys;
 mod score_cli;

@@ -197,6 +197,7 @@ async fn expansions_and_matches_need_the_customer_permission_too(backend: Backen
 
 #[test]
 fn keys_create_refuses_an_unknown_permission_and_prints_no_key() {
+    let _guard = crate::cleanup::TestGuard::new();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"))
         .args([
             "keys",
