@@ -24,6 +24,7 @@ mod params;
 mod process;
 mod readme;
 mod refresh;
+mod repository;
 mod restricted_keys;
 mod score_cli;
 mod sdk;
