@@ -16,6 +16,7 @@ mod events;
 mod idempotency;
 mod link_flow;
 mod lists;
+mod nesting;
 mod operations;
 mod ownership_match;
 mod ownership_match_privacy;
