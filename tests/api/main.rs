@@ -23,6 +23,7 @@ mod ownership_match_privacy;
 mod params;
 mod refresh;
 mod restricted_keys;
+mod restricted_reach;
 mod score_cli;
 mod sdk;
 mod sdk_accounts;
