@@ -20,6 +20,7 @@ mod nesting;
 mod operations;
 mod ownership_match;
 mod ownership_match_privacy;
+mod ownership_match_quota;
 mod params;
 mod refresh;
 mod restricted_keys;
