@@ -29,6 +29,7 @@ mod score_cli;
 mod sdk;
 mod sdk_accounts;
 mod sdk_node;
+mod server_errors;
 mod sessions;
 mod store_conformance;
 mod versions;
