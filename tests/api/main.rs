@@ -4,6 +4,7 @@ mod harness;
 
 mod accounts;
 mod auth;
+mod auth_redaction;
 mod bank_oauth;
 mod bank_pages;
 mod bank_sdk;
