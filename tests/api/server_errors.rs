@@ -103,3 +103,10 @@ async fn every_server_made_status_is_stripe_json_with_a_request_id(backend: Back
     let res = app.get("/v1/customers").await;
     assert_eq!(res.status(), 200);
 }
+
+both_stores!(the_python_sdk_reads_the_servers_own_errors);
+
+async fn the_python_sdk_reads_the_servers_own_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    crate::sdk::run_sdk_script_with(&app, "server_errors.py", &[KEY]).await;
+}
