@@ -31,6 +31,8 @@ mod store_conformance;
 mod versions;
 mod webhooks;
 mod webhooks_delivery;
+mod webhooks_destinations;
+mod webhooks_fairness;
 mod webhooks_listen;
 mod webhooks_processes;
 mod webhooks_support;
