@@ -28,6 +28,7 @@ mod sdk_accounts;
 mod sdk_node;
 mod sessions;
 mod store_conformance;
+mod store_outage;
 mod versions;
 mod webhooks;
 mod webhooks_delivery;
