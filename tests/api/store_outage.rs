@@ -197,17 +197,24 @@ async fn assert_api_unavailable(client: &Client, base: &str, within: Duration) {
     assert!(elapsed < within, "answered in {elapsed:?}");
 }
 
-async fn assert_ready_and_working(client: &Client, base: &str) {
-    let (status, body, _) = timed_get(client, base, "/readyz").await;
+async fn assert_ready_and_working(client: &Client, server: &Server) {
+    let (status, body, _) = timed_get(client, &server.base, "/readyz").await;
     assert_eq!(status, 200, "{body}");
     let res = client
-        .post(format!("{base}/v1/customers"))
+        .post(format!("{}/v1/customers", server.base))
         .bearer_auth(KEY)
         .form(&[("name", "Jenny Rosen")])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    assert_eq!(
+        status,
+        200,
+        "{body}; the server's log:\n{}",
+        server.log.lock().unwrap().join("\n")
+    );
 }
 
 /// Polls `/readyz` until it gives `want`: the change is driven by the server's own
@@ -253,7 +260,7 @@ async fn replicas_started_while_postgres_is_down_wait_become_ready_and_ride_out_
     proxy.set_open(true);
     for server in &mut servers {
         server.logged("sandbank listening").await;
-        assert_ready_and_working(&client, &server.base).await;
+        assert_ready_and_working(&client, server).await;
     }
     let mut admin = sqlx::PgConnection::connect(&direct).await.unwrap();
     let applied: Vec<(i64, bool)> = sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
@@ -290,7 +297,7 @@ async fn replicas_started_while_postgres_is_down_wait_become_ready_and_ride_out_
     proxy.set_open(true);
     for server in &servers {
         readiness_becomes(&client, &server.base, 200).await;
-        assert_ready_and_working(&client, &server.base).await;
+        assert_ready_and_working(&client, server).await;
     }
     for server in servers {
         server.stop().await;
