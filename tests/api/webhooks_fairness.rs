@@ -15,9 +15,12 @@ use tokio::net::TcpListener;
 use crate::both_stores;
 use crate::customers::create_platform_key;
 use crate::harness::{Backend, KEY, TestApp, settings_for};
-use crate::webhooks_support::{PATIENCE, Receiver, create_endpoint};
+use crate::webhooks_support::{PATIENCE, Receiver, Reply, StepApp, create_endpoint, produce};
 
-both_stores!(a_hanging_receiver_does_not_delay_another_platforms_webhooks);
+both_stores!(
+    a_hanging_receiver_does_not_delay_another_platforms_webhooks,
+    the_per_endpoint_cap_holds_across_dispatchers,
+);
 
 const EVENTS: usize = 200;
 const BATCH: usize = 10;
@@ -111,4 +114,19 @@ async fn a_hanging_receiver_does_not_delay_another_platforms_webhooks(backend: B
     );
     assert!(p99 < Duration::from_secs(1), "p99 {p99:?} (p50 {p50:?}, max {max:?})");
     hanging.abort();
+}
+
+/// Two dispatchers claiming at the same moment from one store (on Postgres, as two processes
+/// would) take no more than the endpoint's cap between them: each counts the other's leases.
+async fn the_per_endpoint_cap_holds_across_dispatchers(backend: Backend) {
+    let app = StepApp::spawn(backend, |s| s.webhook_endpoint_concurrency = 3).await;
+    let mut slow = Receiver::start(vec![], Reply::Slow(300)).await;
+    create_endpoint(&app.base, KEY, &slow.url, &["*"]).await;
+    produce(&app.base, 20).await;
+    let other = sandbank::workers::dispatcher::Dispatcher::new(app.state.clone()).unwrap();
+    let (a, b) = tokio::join!(app.dispatcher.step(), other.step());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a + b, 3, "the cap is shared: {a} + {b}");
+    assert_eq!(slow.drain().len(), 3);
+    assert_eq!(app.step_all().await, 17, "the rest follow, three at a time");
 }
