@@ -208,16 +208,16 @@ impl ApiError {
         )
     }
 
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::ApiError, None, message)
-    }
-
     /// 503 `api_error` for a store that cannot be reached now (the database is down or out of
     /// connections); `Stripe-Should-Retry: true` tells the SDKs to try again.
     pub fn store_unavailable() -> Self {
         Self::unavailable(
             "sandbank's database is temporarily unavailable. The request was not completed; it is safe to retry.",
         )
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::ApiError, None, message)
     }
 
     fn doc_url(&self) -> Option<String> {
