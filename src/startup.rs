@@ -64,8 +64,11 @@ struct Starting {
 impl Starting {
     fn serve(listener: TcpListener, body_limit: usize, store: &'static str) -> Self {
         let stop = CancellationToken::new();
-        let serve = axum::serve(listener, http::router_while_starting(body_limit, store))
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let serve = axum::serve(
+            http::parse_errors::StripeListener(listener),
+            http::router_while_starting(body_limit, store),
+        )
+        .with_graceful_shutdown(stop.clone().cancelled_owned());
         let task = tokio::spawn(async move {
             if let Err(e) = serve.await {
                 tracing::warn!(error = %e, "the start-up listener failed");
