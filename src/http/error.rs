@@ -228,6 +228,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::KeyClaimLost => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorType::IdempotencyError,
+                Some("idempotency_key_in_use"),
+                "Another request took over this Idempotency-Key while this one ran; nothing was changed. \
+                 Retry to receive that request's result."
+                    .to_owned(),
+            ),
             other => ApiError::internal(&other),
         }
     }

@@ -27,5 +27,6 @@ pub(super) async fn open(url: &str, max_connections: u32, cipher: Arc<Cipher>) -
         write: pool,
         backend: Backend::Postgres,
         cipher,
+        incarnation: super::sql::incarnation::Incarnation::on_postgres(url).await,
     })
 }

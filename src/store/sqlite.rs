@@ -33,6 +33,7 @@ pub(super) async fn open(path: &Path, cipher: Arc<Cipher>) -> StoreResult<SqlSto
         write,
         backend: Backend::Sqlite,
         cipher,
+        incarnation: super::sql::incarnation::Incarnation::local(),
     })
 }
 

@@ -157,7 +157,7 @@ async fn a_key_still_in_flight_is_409(backend: Backend) {
         .unwrap()
         .as_secs() as i64;
     store
-        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-busy", &print, now)
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-busy", &print, false, now)
         .await
         .unwrap();
 

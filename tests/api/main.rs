@@ -14,6 +14,7 @@ mod browser;
 mod customers;
 mod events;
 mod idempotency;
+mod idempotency_processes;
 mod link_flow;
 mod lists;
 mod operations;

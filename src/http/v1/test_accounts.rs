@@ -236,7 +236,7 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
     };
     let session = Session::create(&caller.platform_id, new, state.clock.now())?;
     let created = state.store.create_test_account(&spec, state.clock.now()).await?;
-    state.store.insert_session(&session).await?;
+    state.store.insert_session(&session, None).await?;
     let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
     let decision = Decision::Approve(Some(vec![created.account_id.clone()]));
     browser
@@ -275,7 +275,7 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
         let render = |a: &crate::domain::account::LinkedAccount| account_json(a);
         account = state
             .store
-            .start_refresh(&caller.platform_id, &account.id, &mut plan, now + delay, &render)
+            .start_refresh(&caller.platform_id, &account.id, &mut plan, now + delay, &render, None)
             .await?
             .ok_or_else(|| ApiError::internal(&"the test account vanished"))?;
     }
