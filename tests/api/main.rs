@@ -27,6 +27,7 @@ mod score_cli;
 mod sdk;
 mod sdk_accounts;
 mod sdk_node;
+mod sealed_at_rest;
 mod sessions;
 mod store_conformance;
 mod versions;
