@@ -20,7 +20,75 @@ both_stores!(
     keys_are_scoped_per_platform,
     keys_expire_after_24_hours,
     a_request_its_client_gave_up_on_completes_and_replays,
+    an_answer_recorded_before_its_expansion_is_expanded_on_replay,
 );
+
+/// The write committed with its answer, and the process died before `expand[]` was resolved:
+/// the retry replays the recorded answer, expanded then, and nothing is disconnected twice.
+async fn an_answer_recorded_before_its_expansion_is_expanded_on_replay(backend: Backend) {
+    use sandbank::domain::account::LinkedAccount;
+    use sandbank::domain::idempotency::{IdempotencyClaim, Reply};
+    use sandbank::http::v1::render::account_json;
+
+    let app = TestApp::spawn(backend).await;
+    let customer = customer_id(&app).await;
+    let account = crate::accounts::test_account(&app, &customer, &[("prefetch[]", "ownership")]).await;
+    app.drain_refreshes().await;
+    let id = account["id"].as_str().unwrap();
+    let path = format!("/v1/financial_connections/accounts/{id}/disconnect");
+    let body = "expand[]=ownership";
+    let print = fingerprint(&AxumMethod::POST, &path, None, false, body.as_bytes());
+    let store = sandbank::startup::open_store(&app.settings).await.unwrap();
+    let now = {
+        use sandbank::http::state::Clock;
+        app.clock.now()
+    };
+    let IdempotencyClaim::Claimed(claim) = store
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-expand", &print, true, now)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key is claimed")
+    };
+    // What the handler's write does under the key; then its process "dies".
+    let render = |a: &LinkedAccount| account_json(a);
+    store
+        .disconnect_account(
+            SANDBOX_PLATFORM_ID,
+            id,
+            now,
+            &render,
+            Some(&Reply::new(&claim, &render)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    let retry = || {
+        app.request(Method::POST, &path)
+            .header("idempotency-key", "key-expand")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let res = retry().await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let first = res.text().await.unwrap();
+    let replayed: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(replayed["status"], "disconnected");
+    assert_eq!(
+        replayed["ownership"]["object"], "financial_connections.account_ownership",
+        "expanded on replay: {replayed}"
+    );
+    let again = retry().await.unwrap().text().await.unwrap();
+    assert_eq!(again, first, "the expanded answer is kept and replayed byte for byte");
+    let (_, events) = json(
+        app.get("/v1/events?type=financial_connections.account.disconnected")
+            .await,
+    )
+    .await;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "disconnected once");
+}
 
 /// The client times out while the server links accounts at the slow bank. The server still
 /// finishes (the session links its accounts) and keeps the response, so the client's retry

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use sandbank::domain::customer::{Customer, CustomerChanges, CustomerFilter};
 use sandbank::domain::fields::{Change, MetadataChange};
-use sandbank::domain::idempotency::{IDEMPOTENCY_LOCK_SECS, IDEMPOTENCY_TTL_SECS, IdempotencyClaim, StoredResponse};
+use sandbank::domain::idempotency::{
+    IDEMPOTENCY_LOCK_SECS, IDEMPOTENCY_TTL_SECS, IdempotencyClaim, Reply, StoredResponse,
+};
 use sandbank::domain::page::{Cursor, PageRequest};
 use sandbank::domain::platform::Platform;
 use sandbank::store::{Store, StoreError};
@@ -16,6 +18,7 @@ both_stores!(
     customers_are_isolated_by_platform,
     concurrent_modifications_lose_no_update,
     idempotency_claims_follow_their_lifecycle,
+    a_write_under_a_taken_over_claim_rolls_back,
     unknown_cursors_are_reported,
 );
 
@@ -226,6 +229,55 @@ async fn idempotency_claims_follow_their_lifecycle(backend: Backend) {
     );
     let purged = store.purge_idempotency_keys(t + 50).await.unwrap();
     assert!(purged >= 1);
+}
+
+/// A request presumed dead whose claim was taken over cannot commit: its write (and the answer
+/// it would record) roll back, so the key keeps one effect.
+async fn a_write_under_a_taken_over_claim_rolls_back(backend: Backend) {
+    let store = open(backend).await;
+    let t = 1_000_000;
+    let IdempotencyClaim::Claimed(old) = store
+        .claim_idempotency_key("acct_a", "k", "fp", false, t)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key is claimed")
+    };
+    let IdempotencyClaim::Claimed(new) = store
+        .claim_idempotency_key("acct_a", "k", "fp", false, t + IDEMPOTENCY_LOCK_SECS)
+        .await
+        .unwrap()
+    else {
+        panic!("a lapsed claim is taken over")
+    };
+    let render = |c: &Customer| serde_json::json!({ "id": c.id });
+    let late = Customer::create("acct_a", named("late"), t).unwrap();
+    let err = store
+        .insert_customer(&late, Some(&Reply::new(&old, &render)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::KeyClaimLost), "{err:?}");
+    assert!(
+        store.get_customer("acct_a", &late.id).await.unwrap().is_none(),
+        "rolled back"
+    );
+
+    let first = Customer::create("acct_a", named("first"), t).unwrap();
+    store
+        .insert_customer(&first, Some(&Reply::new(&new, &render)))
+        .await
+        .unwrap();
+    match store
+        .claim_idempotency_key("acct_a", "k", "fp", false, t + 61)
+        .await
+        .unwrap()
+    {
+        IdempotencyClaim::Replay(stored) => {
+            let body: serde_json::Value = serde_json::from_slice(&stored.body).unwrap();
+            assert_eq!(body["id"], first.id.as_str(), "the answer committed with the write");
+        }
+        other => panic!("expected the recorded answer, got {other:?}"),
+    }
 }
 
 async fn unknown_cursors_are_reported(backend: Backend) {
