@@ -21,6 +21,9 @@ pub struct KeyClaim {
     pub token: String,
     /// The request asked for `expand[]`: the answer its write records is completed afterwards.
     pub expand_pending: bool,
+    /// What an earlier holder of the key, whose process died, noted it had started (see
+    /// `IdempotencyStore::note_idempotency_recovery`).
+    pub recovery: Option<String>,
 }
 
 /// The answer a keyed write records under its key inside its own transaction, rendered from

@@ -165,6 +165,9 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()>;
+    /// Notes what a request whose effect commits elsewhere has started (e.g. the session a test
+    /// helper links through), so a retry after this process dies resumes it; see `KeyClaim`.
+    async fn note_idempotency_recovery(&self, claim: &KeyClaim, recovery: &str) -> StoreResult<()>;
     /// Forgets the claim unless its write recorded an answer.
     async fn release_idempotency_key(&self, claim: &KeyClaim) -> StoreResult<()>;
     /// Forgets keys created before `before`; returns how many.

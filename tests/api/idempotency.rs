@@ -21,7 +21,51 @@ both_stores!(
     keys_expire_after_24_hours,
     a_request_its_client_gave_up_on_completes_and_replays,
     an_answer_recorded_before_its_expansion_is_expanded_on_replay,
+    a_link_that_committed_before_its_process_died_is_answered_not_redone,
 );
+
+/// The test helper's link commits in the `/link` callback, outside its own request. Its
+/// process noted the session under the key and died after the link committed: the retry
+/// answers with the linked session instead of refusing a session no longer pending.
+async fn a_link_that_committed_before_its_process_died_is_answered_not_redone(backend: Backend) {
+    use sandbank::domain::idempotency::{IDEMPOTENCY_LOCK_SECS, IdempotencyClaim};
+    use sandbank::http::state::Clock;
+
+    let app = TestApp::spawn(backend).await;
+    let customer = customer_id(&app).await;
+    let session = create_session(&app, &customer, &[]).await;
+    let session_id = session["id"].as_str().unwrap();
+    let path = format!("/v1/test_helpers/financial_connections/sessions/{session_id}/complete");
+    let print = fingerprint(&AxumMethod::POST, &path, None, false, b"");
+    let store = sandbank::startup::open_store(&app.settings).await.unwrap();
+    // The dead attempt: its claim's lease has run out by the app's clock.
+    let then = app.clock.now() - IDEMPOTENCY_LOCK_SECS - 1;
+    let IdempotencyClaim::Claimed(claim) = store
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-link", &print, false, then)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key is claimed")
+    };
+    store.note_idempotency_recovery(&claim, session_id).await.unwrap();
+    // Its link committed (the callback ran) before the process died.
+    let (status, linked) = json(app.post(&path, &[]).await).await;
+    assert_eq!(status, 200, "{linked}");
+
+    let res = app
+        .request(Method::POST, &path)
+        .header("idempotency-key", "key-link")
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = json(res).await;
+    assert_eq!(status, 200, "the retry is answered: {answer}");
+    assert_eq!(answer["status"], "succeeded");
+    assert_eq!(
+        answer["accounts"], linked["accounts"],
+        "the accounts linked once, not again"
+    );
+}
 
 /// The write committed with its answer, and the process died before `expand[]` was resolved:
 /// the retry replays the recorded answer, expanded then, and nothing is disconnected twice.

@@ -118,6 +118,19 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
 pub struct Keyed(pub Option<KeyClaim>);
 
 impl Keyed {
+    /// What an earlier attempt under this key, whose process died, noted it had started.
+    pub fn recovery(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|c| c.recovery.as_deref())
+    }
+
+    /// Notes what this request starts whose effect commits elsewhere (see [`Keyed::recovery`]).
+    pub async fn note_recovery(&self, state: &AppState, recovery: &str) -> Result<(), ApiError> {
+        if let Some(claim) = &self.0 {
+            state.store.note_idempotency_recovery(claim, recovery).await?;
+        }
+        Ok(())
+    }
+
     /// The answer the write records under the key, rendered by `render` from what it wrote.
     pub fn reply<'a, T: ?Sized>(&'a self, render: &'a (dyn Fn(&T) -> Value + Send + Sync)) -> Option<Reply<'a, T>> {
         self.0.as_ref().map(|claim| Reply::new(claim, render))

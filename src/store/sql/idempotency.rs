@@ -70,7 +70,8 @@ pub(super) async fn claim(
 ) -> StoreResult<IdempotencyClaim> {
     let mut tx = store.write.begin().await?;
     let sql = format!(
-        "SELECT fingerprint, locked_until, response_status, response_body, created, claimed_by, expand_pending \
+        "SELECT fingerprint, locked_until, response_status, response_body, created, claimed_by, expand_pending, \
+         recovery \
          FROM idempotency_keys WHERE platform_id = $1 AND idem_key = $2{}",
         store.backend.for_update()
     );
@@ -80,11 +81,12 @@ pub(super) async fn claim(
         .fetch_optional(&mut *tx)
         .await?;
     let locked_until = now + IDEMPOTENCY_LOCK_SECS;
-    let claim = KeyClaim {
+    let mut claim = KeyClaim {
         platform_id: platform_id.to_owned(),
         key: key.to_owned(),
         token: random_base62(24),
         expand_pending,
+        recovery: None,
     };
     let Some(row) = row else {
         // Two first requests can race here on Postgres: the loser inserts nothing and is told
@@ -121,11 +123,15 @@ pub(super) async fn claim(
     if expired || abandoned {
         // An expired key starts afresh; a claim whose process died is taken over. No write
         // committed under it (a committed write records its answer in the same transaction),
-        // and the old holder's token no longer matches, so it can never record one now.
+        // and the old holder's token no longer matches, so it can never record one now. What
+        // the old holder noted it started is handed on, so the new one can resume it.
+        if !expired && stored_fingerprint == fingerprint {
+            claim.recovery = row.try_get("recovery")?;
+        }
         sqlx::query(
             "UPDATE idempotency_keys SET fingerprint = $3, locked_until = $4, created = $5, \
              response_status = NULL, response_body = NULL, claim_token = $6, claimed_by = $7, \
-             expand_pending = 0 WHERE platform_id = $1 AND idem_key = $2",
+             expand_pending = 0, recovery = $8 WHERE platform_id = $1 AND idem_key = $2",
         )
         .bind(platform_id)
         .bind(key)
@@ -134,6 +140,7 @@ pub(super) async fn claim(
         .bind(if expired { now } else { created })
         .bind(&claim.token)
         .bind(store.incarnation.id())
+        .bind(&claim.recovery)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -181,6 +188,25 @@ pub(crate) async fn record_in<T: ?Sized>(
     .bind(seal_body(cipher, &claim.platform_id, &claim.key, &body))
     .bind(i64::from(claim.expand_pending))
     .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::KeyClaimLost);
+    }
+    Ok(())
+}
+
+/// Notes under the key what the request started (e.g. the session it links through), for a
+/// successor to resume if this process dies before the key has an answer.
+pub(super) async fn note_recovery(store: &SqlStore, claim: &KeyClaim, recovery: &str) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE idempotency_keys SET recovery = $4 WHERE platform_id = $1 AND idem_key = $2 \
+         AND claim_token = $3 AND response_status IS NULL",
+    )
+    .bind(&claim.platform_id)
+    .bind(&claim.key)
+    .bind(&claim.token)
+    .bind(recovery)
+    .execute(&store.write)
     .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::KeyClaimLost);

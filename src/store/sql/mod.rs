@@ -177,6 +177,10 @@ impl IdempotencyStore for SqlStore {
         idempotency::complete_expansion(self, platform_id, key, response).await
     }
 
+    async fn note_idempotency_recovery(&self, claim: &KeyClaim, recovery: &str) -> StoreResult<()> {
+        idempotency::note_recovery(self, claim, recovery).await
+    }
+
     async fn release_idempotency_key(&self, claim: &KeyClaim) -> StoreResult<()> {
         idempotency::release(self, claim).await
     }
