@@ -137,6 +137,9 @@ struct ResendParams {
     webhook_endpoint: Option<String>,
 }
 
+/// Resend keeps the layer's own answer store (no answer is recorded in its transaction): a
+/// crash between queueing and answering, then a retry, queues the event once more. The same
+/// event id reaches the receiver again, as any webhook may arrive more than once.
 async fn resend(
     State(state): State<AppState>,
     caller: Caller,
