@@ -71,8 +71,8 @@ pub struct Settings {
     #[arg(long, env = "SANDBANK_REFRESH_COOLDOWN_SECS", default_value_t = 60, global = true)]
     pub refresh_cooldown_secs: i64,
 
-    /// Distinct ownership-match inputs allowed per account and platform in 24 hours (the
-    /// same input again is answered from the stored match and does not count).
+    /// Distinct ownership-match inputs allowed per bank account (all its links) and platform
+    /// in 24 hours (the same input again is answered from the stored match and does not count).
     #[arg(long, env = "SANDBANK_OWNERSHIP_MATCH_LIMIT", default_value_t = 5, global = true)]
     pub ownership_match_limit: i64,
 

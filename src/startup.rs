@@ -124,8 +124,8 @@ impl App {
         // Awaited at the end so sends in flight are recorded before the process exits.
         let dispatching = dispatcher.map(|d| tokio::spawn(d.run(shutdown.clone())));
         let writes = state.writes.clone();
-        let serve =
-            axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let serve = axum::serve(http::parse_errors::StripeListener(listener), http::router(state))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         // Connections are closed once served; writes whose client left may still be running.
         let server = async {
             serve.await?;

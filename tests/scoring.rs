@@ -99,12 +99,7 @@ fn check_table(label: &str, cases: &[Case]) -> (usize, usize) {
 
 fn seed_path() -> PathBuf {
     std::env::var_os("SANDBANK_SEED_EXAMPLES").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/scoring/seed_examples.jsonl"
-            ))
-        },
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed_examples.jsonl")),
         PathBuf::from,
     )
 }

@@ -82,6 +82,12 @@ pub struct LinkedAccount {
 }
 
 impl LinkedAccount {
+    /// The bank account behind this link, the same however many times it is linked: its
+    /// institution and the bank's own id for it. What per-account limits count by.
+    pub fn bank_identity(&self) -> String {
+        format!("{}:{}", self.institution_id, self.bank.id)
+    }
+
     /// A newly linked account of `session`, as the bank described it.
     pub fn link(
         session: &Session,

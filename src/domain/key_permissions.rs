@@ -83,6 +83,82 @@ impl Resource {
     }
 }
 
+/// What a test helper reads or changes besides its own `test_helpers` resource, by route:
+/// a helper must not be a way around the permissions of the objects it touches. Routes are
+/// matched segment by segment (`*` is an id); a helper route missing here is refused to
+/// every restricted key, so a new helper cannot forget to say what it reaches.
+const TEST_HELPER_REACH: &[(&str, &[(Resource, Access)])] = &[
+    (
+        // Links accounts through the hosted flow and answers the session with them.
+        "financial_connections/sessions/*/complete",
+        &[
+            (Resource::FinancialConnectionsSession, Access::Write),
+            (Resource::FinancialConnectionsAccount, Access::Write),
+        ],
+    ),
+    (
+        // Reads the customer, creates a session and an account, answers the account.
+        "financial_connections/accounts",
+        &[
+            (Resource::Customer, Access::Read),
+            (Resource::FinancialConnectionsSession, Access::Write),
+            (Resource::FinancialConnectionsAccount, Access::Write),
+        ],
+    ),
+    (
+        // Writes events and answers them; with `account=` the events carry that account,
+        // which the handler checks (it depends on the parameters).
+        "events",
+        &[(Resource::Event, Access::Write)],
+    ),
+    (
+        // Answers the event and queues deliveries to the platform's endpoints.
+        "events/*/resend",
+        &[
+            (Resource::Event, Access::Read),
+            (Resource::WebhookEndpoint, Access::Write),
+        ],
+    ),
+    (
+        // Answers delivery attempts: the endpoint's record and the events' bodies.
+        "webhook_endpoints/*/attempts",
+        &[
+            (Resource::WebhookEndpoint, Access::Read),
+            (Resource::Event, Access::Read),
+        ],
+    ),
+];
+
+/// Everything a request to `path` with `method` needs of a restricted key: its own resource
+/// at the method's access and, for a test helper, what the helper reaches. `None` when
+/// the path names no `/v1` resource (the router answers it).
+pub fn required_for(method: &str, path: &str) -> Option<Vec<(Resource, Access)>> {
+    let resource = Resource::of_path(path)?;
+    let mut needs = vec![(resource, Access::of_method(method))];
+    if resource == Resource::TestHelpers {
+        let route = path.trim_start_matches("/v1/test_helpers/").trim_end_matches('/');
+        let reach = TEST_HELPER_REACH
+            .iter()
+            .find(|(pattern, _)| route_matches(pattern, route))
+            .map(|(_, reach)| *reach);
+        match reach {
+            Some(reach) => needs.extend_from_slice(reach),
+            // Unknown helper: only a secret key may call it (the router will 404 it anyway).
+            None => needs.extend(Resource::ALL.iter().map(|r| (*r, Access::Write))),
+        }
+    }
+    Some(needs)
+}
+
+fn route_matches(pattern: &str, route: &str) -> bool {
+    let mut route_segments = route.split('/');
+    pattern.split('/').all(|p| {
+        route_segments
+            .next()
+            .is_some_and(|s| !s.is_empty() && (p == "*" || p == s))
+    }) && route_segments.next().is_none()
+}
+
 /// Read lets a key retrieve and list; write also lets it create, update and delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Access {
@@ -248,5 +324,32 @@ mod tests {
         assert_eq!(Access::of_method("POST"), Access::Write);
         assert_eq!(Access::of_method("DELETE"), Access::Write);
         assert_eq!(permission_name(Resource::Customer, Access::Write), "rak_customer_write");
+    }
+
+    #[test]
+    fn test_helpers_need_what_they_reach() {
+        let needs = |m, p| required_for(m, p).unwrap();
+        assert_eq!(
+            needs("POST", "/v1/test_helpers/events/evt_1/resend"),
+            vec![
+                (Resource::TestHelpers, Access::Write),
+                (Resource::Event, Access::Read),
+                (Resource::WebhookEndpoint, Access::Write),
+            ]
+        );
+        assert_eq!(
+            needs("GET", "/v1/test_helpers/webhook_endpoints/we_1/attempts"),
+            vec![
+                (Resource::TestHelpers, Access::Read),
+                (Resource::WebhookEndpoint, Access::Read),
+                (Resource::Event, Access::Read),
+            ]
+        );
+        assert_eq!(needs("POST", "/v1/test_helpers/events").len(), 2);
+        // Ids fill one segment only; unknown helpers need everything.
+        assert!(needs("POST", "/v1/test_helpers/events/a/b/resend").len() > 3);
+        assert!(needs("POST", "/v1/test_helpers/events//resend").len() > 3);
+        assert_eq!(needs("GET", "/v1/customers"), vec![(Resource::Customer, Access::Read)]);
+        assert_eq!(required_for("GET", "/healthz"), None);
     }
 }

@@ -84,13 +84,28 @@ impl ApiKey {
     }
 }
 
-/// Redacts any key-like text the way Stripe's "Invalid API Key provided" message does.
+/// Redacts any credential the way Stripe's "Invalid API Key provided" message does
+/// (`sk_test_****1234`), whatever its shape: a message never shows more than a short
+/// `kind_mode_` prefix and the last four characters, and shows those only when they give
+/// nothing away (the prefix is two short alphanumeric words; the last four are shown only
+/// of a secret long enough that they are a small part of it, and only if alphanumeric).
 pub fn redact_key(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let prefix: String = text.split('_').take(2).collect::<Vec<_>>().join("_");
+    let short_word = |w: &str| (1..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_alphanumeric());
+    let mut parts = text.splitn(3, '_');
+    let (prefix, secret) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(kind), Some(mode), Some(rest)) if short_word(kind) && short_word(mode) => {
+            (format!("{kind}_{mode}_"), rest)
+        }
+        _ => (String::new(), text),
+    };
+    let chars: Vec<char> = secret.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    format!("{prefix}_****{tail}")
+    let show_tail = chars.len() >= REDACTED_SECRET_MIN && tail.chars().all(|c| c.is_ascii_alphanumeric());
+    format!("{prefix}****{}", if show_tail { tail.as_str() } else { "" })
 }
+
+/// The shortest secret part whose last four characters a redaction shows.
+const REDACTED_SECRET_MIN: usize = 12;
 
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -117,6 +132,30 @@ mod tests {
         let key = ApiKey::parse("sk_test_abcdefgh1234").unwrap();
         assert_eq!(key.redacted(), "sk_test_****1234");
         assert_eq!(format!("{key:?}"), "sk_test_****1234");
+    }
+
+    #[test]
+    fn odd_credentials_show_no_more_than_a_short_prefix_and_the_last_four() {
+        for (credential, shown) in [
+            ("garbage", "****"),
+            ("hunter2", "****"),
+            ("sk_test_abc", "sk_test_****"),
+            ("sk_live_abcdefgh1234", "sk_live_****1234"),
+            ("onlyoneunderscore_abcdefghijkl", "****ijkl"),
+            ("averyverylongprefix_test_abcdefghijkl", "****ijkl"),
+            ("a_b_c", "a_b_****"),
+            ("supersecretpassword", "****word"),
+            ("secret-with-dashes!", "****"),
+            ("", "****"),
+            ("__", "****"),
+            ("ключ_тест_секретныйключ", "****"),
+        ] {
+            let redacted = redact_key(credential);
+            assert_eq!(redacted, shown, "{credential}");
+            if credential.len() > 4 {
+                assert!(!redacted.contains(credential), "{credential}");
+            }
+        }
     }
 
     #[test]

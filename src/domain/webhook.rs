@@ -139,7 +139,9 @@ pub fn check_enabled_events(events: &[String]) -> Result<(), Invalid> {
             return Err(Invalid::new(
                 format!("enabled_events[{i}]"),
                 format!(
-                    "Invalid enabled_events[{i}]: '{t}' is not an event type this server sends, `customer.*`, or '*'."
+                    "Invalid enabled_events[{i}]: '{t}' is not an event type. Name exact event types \
+                     (such as financial_connections.account.created or customer.updated), or '*' for \
+                     all of them; like Stripe, sandbank accepts no other wildcard."
                 ),
             ));
         }
@@ -283,6 +285,26 @@ mod tests {
         let e = new("http://127.0.0.1:9/h", &["*", "charge.succeded"]).unwrap_err();
         assert_eq!(e.param, "enabled_events[1]");
         assert_eq!(new("http://127.0.0.1:9/h", &[]).unwrap_err().param, "enabled_events");
+    }
+
+    #[test]
+    fn type_wildcards_are_refused_by_a_message_that_allows_only_exact_types_and_star() {
+        for wildcard in ["financial_connections.account.*", "customer.*"] {
+            let e = new(
+                "http://127.0.0.1:9/h",
+                &["financial_connections.account.created", wildcard],
+            )
+            .unwrap_err();
+            assert_eq!(e.param, "enabled_events[1]");
+            // What the message offers must itself be accepted.
+            assert!(e.message.contains("'*'"), "{}", e.message);
+            let offered_wildcards = e.message.replace(&format!("'{wildcard}'"), "");
+            assert!(!offered_wildcards.contains(".*"), "{}", e.message);
+            for offered in ["financial_connections.account.created", "customer.updated", "*"] {
+                assert!(e.message.contains(offered), "{}", e.message);
+                assert!(new("http://127.0.0.1:9/h", &[offered]).is_ok(), "{offered}");
+            }
+        }
     }
 
     #[test]

@@ -212,6 +212,51 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::ApiError, None, message)
     }
 
+    /// An error the server itself produces outside any handler (a request hyper cannot
+    /// parse, a framework rejection, the request timeout), with Stripe's shape for `status`.
+    /// The message is fixed per status: the framework's own text may quote the request.
+    pub fn from_server(status: StatusCode) -> Self {
+        let message = match status.as_u16() {
+            400 => {
+                "The request could not be read: it is not well-formed HTTP or its body is not what the endpoint takes."
+            }
+            404 => {
+                "Unrecognized request URL. Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+            }
+            405 => "This URL does not accept this HTTP method. Please see https://stripe.com/docs.",
+            408 => {
+                "The request took too long to complete and was stopped; it may have been partly processed, so retry with the same Idempotency-Key."
+            }
+            413 => "The request body is too large.",
+            414 => {
+                "The request URL is too long: at most 65534 bytes. Send long parameters in the request body instead."
+            }
+            415 => "Unsupported Content-Type: send application/x-www-form-urlencoded or application/json.",
+            431 => "The request headers are too large: at most 100 headers, and their size is limited too.",
+            _ => status.canonical_reason().unwrap_or("The request failed."),
+        };
+        let kind = if status.is_server_error() {
+            ErrorType::ApiError
+        } else {
+            ErrorType::InvalidRequestError
+        };
+        Self::new(status, kind, None, message)
+    }
+
+    /// The JSON body of this error, as every response carries it.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        let body = Body {
+            error: Inner {
+                kind: self.kind,
+                code: self.code,
+                message: &self.message,
+                param: self.param.as_deref(),
+                doc_url: self.doc_url(),
+            },
+        };
+        serde_json::to_vec(&body).expect("error body serialises")
+    }
+
     fn doc_url(&self) -> Option<String> {
         self.code
             .map(|c| format!("https://stripe.com/docs/error-codes/{}", c.replace('_', "-")))
@@ -243,16 +288,7 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Inner {
-                kind: self.kind,
-                code: self.code,
-                message: &self.message,
-                param: self.param.as_deref(),
-                doc_url: self.doc_url(),
-            },
-        };
-        let bytes = serde_json::to_vec(&body).expect("error body serialises");
+        let bytes = self.body_bytes();
         let mut response = (self.status, bytes).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -6,7 +6,9 @@ pub mod error;
 pub mod html;
 pub mod link;
 mod ops;
+pub mod parse_errors;
 pub mod request_id;
+mod server_errors;
 pub mod state;
 pub mod stripe;
 pub mod v1;
@@ -48,8 +50,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// What wraps every route: the body limit, the request timeout, a Stripe 500 instead of a
-/// dropped connection if a handler panics, and the request id (outermost, so every answer
-/// carries one).
+/// dropped connection if a handler panics, Stripe's JSON for the framework's own errors, and
+/// the request id (outermost, so every answer carries one).
 fn around_every_request<S: Clone + Send + Sync + 'static>(routes: Router<S>, body_limit: usize) -> Router<S> {
     routes
         .layer(DefaultBodyLimit::max(body_limit))
@@ -58,6 +60,7 @@ fn around_every_request<S: Clone + Send + Sync + 'static>(routes: Router<S>, bod
             REQUEST_TIMEOUT,
         ))
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(from_fn(server_errors::stripe_shaped))
         .layer(from_fn(request_id::request_id))
 }
 
@@ -96,5 +99,44 @@ mod tests {
         let body = to_bytes(response.into_body(), 4096).await.unwrap();
         let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(error["error"]["type"], "api_error");
+    }
+
+    /// The timeout and framework errors, answered as Stripe's JSON with a request id. Time
+    /// is paused: the 30 s timeout passes at once, without waiting.
+    #[tokio::test(start_paused = true)]
+    async fn framework_errors_are_stripe_json_with_a_request_id() {
+        async fn slow() -> &'static str {
+            tokio::time::sleep(REQUEST_TIMEOUT * 2).await;
+            "late"
+        }
+        async fn takes_a_form(_: axum::Form<std::collections::HashMap<String, String>>) -> &'static str {
+            "ok"
+        }
+        let routes = Router::new()
+            .route("/slow", get(slow))
+            .route("/form", axum::routing::post(takes_a_form));
+        let app = around_every_request(routes, 16);
+        let cases = [
+            (Request::get("/slow").body(Body::empty()).unwrap(), 408),
+            (Request::delete("/slow").body(Body::empty()).unwrap(), 405),
+            (
+                Request::post("/form")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("a=".to_owned() + &"x".repeat(64)))
+                    .unwrap(),
+                413,
+            ),
+            (Request::post("/form").body(Body::from("a=1")).unwrap(), 415),
+        ];
+        for (request, status) in cases {
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), status);
+            assert!(response.headers()["request-id"].to_str().unwrap().starts_with("req_"));
+            assert_eq!(response.headers()["content-type"], "application/json");
+            let body = to_bytes(response.into_body(), 4096).await.unwrap();
+            let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(error["error"]["type"], "invalid_request_error", "{status}");
+            assert!(error["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
     }
 }

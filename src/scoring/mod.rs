@@ -1,7 +1,7 @@
 //! Ownership-match scoring: pure, deterministic 0–100 scores for name, email, phone and address.
 //!
 //! The owner value is the bank's data (`owner`), the provided value is what the platform sends.
-//! Every field follows the same shape (see `../shared/research/scoring.md`, §5): normalise both
+//! Every field follows the same shape (see `docs/scoring.md`): normalise both
 //! sides, classify the pair into the first matching *level* (Splink-style ordered, mutually
 //! exclusive conditions), let the level fix the band and a continuous similarity place the score
 //! inside it. The level that fired is returned with the score so callers can explain it.

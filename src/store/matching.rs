@@ -12,15 +12,20 @@ pub enum MatchRecord {
     /// The same input against the same ownership within the window: the stored answer.
     Existing(OwnershipMatch),
     Created(OwnershipMatch),
-    /// Too many distinct inputs for this account in the window; retry after this many seconds.
+    /// Too many distinct inputs for this bank account in the window; retry after this many seconds.
     QuotaExceeded {
         retry_after: i64,
     },
 }
 
-/// The quota's terms: at most `limit` distinct inputs per account and platform since `since`.
+/// The quota's terms: at most `limit` distinct inputs per bank account and platform since
+/// `since`, counted over every link of that bank account.
 #[derive(Debug, Clone, Copy)]
-pub struct Quota {
+pub struct Quota<'a> {
+    /// [`LinkedAccount::bank_identity`] of the matched account.
+    ///
+    /// [`LinkedAccount::bank_identity`]: crate::domain::account::LinkedAccount::bank_identity
+    pub bank_account: &'a str,
     pub limit: i64,
     pub since: i64,
     pub window_secs: i64,
@@ -28,13 +33,13 @@ pub struct Quota {
 
 #[async_trait]
 pub trait MatchStore: Send + Sync {
-    /// In one transaction locked on the account: answers a repeated input from the stored
+    /// In one transaction locked on the bank account: answers a repeated input from the stored
     /// match, refuses a new input beyond the quota (writing an audit row), or stores `made`.
     async fn record_match(
         &self,
         made: &OwnershipMatch,
         fingerprint: &str,
-        quota: Quota,
+        quota: Quota<'_>,
         request_id: Option<&str>,
     ) -> StoreResult<MatchRecord>;
     async fn get_match(&self, platform_id: &str, id: &str) -> StoreResult<Option<OwnershipMatch>>;

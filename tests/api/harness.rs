@@ -41,8 +41,8 @@ fn unique_suffix() -> String {
     )
 }
 
-/// A fresh, empty Postgres database; databases left by earlier runs (over an hour old) are
-/// dropped on the way.
+/// A fresh, empty Postgres database, dropped when the test ends (see `cleanup`); databases
+/// that crashed test processes left behind are dropped on the way.
 pub async fn fresh_postgres_url() -> String {
     let admin = postgres_admin_url();
     let mut conn = sqlx::PgConnection::connect(&admin)
@@ -53,38 +53,25 @@ pub async fn fresh_postgres_url() -> String {
         .execute(&mut conn)
         .await
         .expect("create test database");
-    drop_stale(&mut conn).await;
+    crate::cleanup::register_database(&name);
+    crate::cleanup::sweep_abandoned(&mut conn, is_local(&admin)).await;
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
     format!("{base}/{name}")
 }
 
-async fn drop_stale(conn: &mut sqlx::PgConnection) {
-    let cutoff = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 3600;
-    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'sandbank_t_%'")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap_or_default();
-    for name in names {
-        let created: Option<u64> = name
-            .trim_start_matches("sandbank_t_")
-            .split('_')
-            .next()
-            .and_then(|s| s.parse().ok());
-        if created.is_some_and(|t| t < cutoff) {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut *conn)
-                .await;
-        }
-    }
+/// Whether the test Postgres runs on this machine, so the process ids in its databases'
+/// names are this machine's.
+fn is_local(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]"))
 }
 
 pub fn fresh_data_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sandbank_t_{}", unique_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
+    crate::cleanup::register_dir(dir.clone());
     dir
 }
 
@@ -247,10 +234,12 @@ macro_rules! both_stores {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
+                    let _guard = $crate::cleanup::TestGuard::new();
                     super::$name($crate::harness::Backend::Sqlite).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
+                    let _guard = $crate::cleanup::TestGuard::new();
                     super::$name($crate::harness::Backend::Postgres).await
                 }
             }

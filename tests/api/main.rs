@@ -1,9 +1,11 @@
 //! One integration binary: every test drives the real app over HTTP on 127.0.0.1:0.
 
+mod cleanup;
 mod harness;
 
 mod accounts;
 mod auth;
+mod auth_redaction;
 mod bank_oauth;
 mod bank_pages;
 mod bank_sdk;
@@ -17,17 +19,24 @@ mod idempotency;
 mod idempotency_processes;
 mod link_flow;
 mod lists;
+mod nesting;
 mod operations;
 mod ownership_match;
 mod ownership_match_privacy;
+mod ownership_match_quota;
 mod params;
+mod process;
+mod readme;
 mod refresh;
+mod repository;
 mod restricted_keys;
+mod restricted_reach;
 mod score_cli;
 mod sdk;
 mod sdk_accounts;
 mod sdk_node;
 mod sealed_at_rest;
+mod server_errors;
 mod sessions;
 mod store_conformance;
 mod versions;

@@ -27,6 +27,7 @@ fn owner_data() -> impl Strategy<Value = (String, String, String, String)> {
 
 #[test]
 fn no_answer_ever_contains_the_banks_owner_data() {
+    let _guard = crate::cleanup::TestGuard::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -388,6 +388,7 @@ async fn expired_access_tokens_are_renewed_with_the_refresh_token(backend: Backe
 /// Two server processes on one Postgres share the job queue: every job runs exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_on_one_postgres_run_each_job_once() {
+    let _guard = crate::cleanup::TestGuard::new();
     let settings = crate::harness::settings_for(Backend::Postgres).await;
     let first = TestApp::spawn_with(settings.clone()).await;
     // Replicas share one public URL (as behind a load balancer): the bank's tokens name it.

@@ -17,7 +17,7 @@ both_stores!(
 );
 
 /// Runs `sandbank keys create` against the app's store and returns the printed key.
-fn restricted_key(app: &TestApp, permissions: &[&str]) -> String {
+pub(crate) fn restricted_key(app: &TestApp, permissions: &[&str]) -> String {
     let mut command = app.cli(&["keys", "create", "--platform", SANDBOX_PLATFORM_ID]);
     for p in permissions {
         command.args(["--permission", p]);
@@ -33,7 +33,7 @@ fn restricted_key(app: &TestApp, permissions: &[&str]) -> String {
         .to_owned()
 }
 
-async fn call(app: &TestApp, key: &str, method: Method, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn call(app: &TestApp, key: &str, method: Method, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let res = app
         .client
         .request(method, app.url(path))
@@ -47,7 +47,7 @@ async fn call(app: &TestApp, key: &str, method: Method, path: &str, form: &[(&st
 }
 
 /// Stripe's refusal: 403, `invalid_request_error`, no code, the missing permission named.
-fn assert_refused(status: u16, body: &Value, key: &str, permission: &str) {
+pub(crate) fn assert_refused(status: u16, body: &Value, key: &str, permission: &str) {
     assert_eq!(status, 403, "{body}");
     let error = &body["error"];
     assert_eq!(error["type"], "invalid_request_error");
@@ -197,6 +197,7 @@ async fn expansions_and_matches_need_the_customer_permission_too(backend: Backen
 
 #[test]
 fn keys_create_refuses_an_unknown_permission_and_prints_no_key() {
+    let _guard = crate::cleanup::TestGuard::new();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_sandbank"))
         .args([
             "keys",

@@ -1,6 +1,6 @@
 //! Linked accounts through the official `stripe` Python package, unchanged but for its base
 //! URL (tests/sdk/accounts.py), every raw response validated against Stripe's OpenAPI schemas
-//! in `../shared/stripe/fc-subset.json` (beside the clone, as CI has it). The script runs in
+//! in `tests/data/stripe/fc-subset.json` (vendored; see `tests/data/SOURCES.md`). The script runs in
 //! two phases: it links; this test runs the refresh worker and moves the clock past the
 //! refresh cooldown; it reads, refreshes and disconnects.
 
@@ -15,14 +15,10 @@ use crate::sdk::python;
 
 both_stores!(the_python_sdk_reads_linked_accounts_in_stripes_shapes);
 
-/// Stripe's OpenAPI subset: `../shared/stripe/fc-subset.json` from the repository root.
+/// Stripe's OpenAPI subset, vendored in the repository (`tests/data/SOURCES.md`).
 fn fc_subset() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/stripe/fc-subset.json");
-    assert!(
-        path.is_file(),
-        "{} is missing: the schema tests need shared/ beside the clone",
-        path.display()
-    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/stripe/fc-subset.json");
+    assert!(path.is_file(), "{} is missing from the repository", path.display());
     path
 }
 

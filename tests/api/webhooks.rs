@@ -205,7 +205,7 @@ async fn another_platforms_webhook_objects_are_404(backend: Backend) {
 async fn the_python_sdk_manages_endpoints_and_reads_events_in_stripes_shapes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/webhook_sdk.py");
-    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/stripe/fc-subset.json");
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stripe/fc-subset.json");
     let out = std::process::Command::new(crate::sdk::python())
         .args([script, &app.base, spec])
         .output()

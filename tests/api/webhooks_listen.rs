@@ -26,6 +26,7 @@ async fn line_containing(lines: &mut Lines<BufReader<ChildStdout>>, needle: &str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listen_forwards_events_signed_and_removes_its_endpoint() {
+    let _guard = crate::cleanup::TestGuard::new();
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut local = Receiver::ok().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))

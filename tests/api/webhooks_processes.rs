@@ -4,68 +4,31 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::Client;
-use serde_json::Value;
 use sqlx::{Connection, Row};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::harness::{KEY, fresh_data_dir, fresh_postgres_url};
+use crate::process::Server;
 use crate::webhooks_support::{Receiver, Reply, create_endpoint, try_produce};
 
-/// A running `sandbank` process and the base URL it serves.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-/// Starts `sandbank` on a port the kernel picks (`127.0.0.1:0`, so no other test can take it
-/// between choosing and binding) and returns once it logs the address it listens on. Its log
-/// is drained so the pipe never fills; if it exits before listening, its log is the message.
+/// The settings these tests run the binary with: quick retries and polls, no refresh
+/// workers, no rate limit.
 async fn start_server(database_url: &str, data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sandbank"))
-        .env("DATABASE_URL", database_url)
-        .env("SANDBANK_DATA_DIR", data_dir)
-        .env("SANDBANK_LISTEN", "127.0.0.1:0")
-        .env("SANDBANK_LOG_FORMAT", "json")
-        .env("SANDBANK_WEBHOOK_TIMEOUT_MS", "2000")
-        .env("SANDBANK_DISPATCH_POLL_MS", "100")
-        .env("SANDBANK_RATE_LIMIT", "0")
-        .env("SANDBANK_REFRESH_WORKERS", "0")
-        .env("RUST_LOG", "info,sqlx=warn")
-        .env_remove("SANDBANK_PUBLIC_URL")
-        .env_remove("SANDBANK_ENCRYPTION_KEYS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the sandbank binary starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = Vec::new();
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Ok(event) = serde_json::from_str::<Value>(&line)
-                && event["message"] == "sandbank listening"
-            {
-                return event["address"].as_str().map(str::to_owned);
-            }
-            log.push(line);
-        }
-        None
-    })
-    .await;
-    let Ok(Some(address)) = address else {
-        panic!("sandbank did not start ({address:?}); its log:\n{}", log.join("\n"));
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server {
-        child,
-        base: format!("http://{address}"),
-    }
+    let database_url = ("DATABASE_URL", database_url);
+    Server::start(
+        data_dir,
+        &[
+            database_url,
+            ("SANDBANK_WEBHOOK_TIMEOUT_MS", "2000"),
+            ("SANDBANK_DISPATCH_POLL_MS", "100"),
+            ("SANDBANK_RATE_LIMIT", "0"),
+            ("SANDBANK_REFRESH_WORKERS", "0"),
+        ],
+    )
+    .await
 }
 
 /// SIGTERM, then waits: the server finishes its sends in flight and exits.
@@ -108,6 +71,7 @@ impl Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_three_times_during_a_burst_loses_no_event() {
+    let _guard = crate::cleanup::TestGuard::new();
     let db = fresh_postgres_url().await;
     let dir: PathBuf = fresh_data_dir();
     // A slow receiver keeps a backlog and sends in flight, so each kill interrupts some:
@@ -179,6 +143,7 @@ async fn sigkill_three_times_during_a_burst_loses_no_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_on_one_postgres_deliver_each_event_once() {
+    let _guard = crate::cleanup::TestGuard::new();
     let db = fresh_postgres_url().await;
     let dir = fresh_data_dir();
     let mut receiver = Receiver::ok().await;

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
-use crate::domain::key_permissions::{Access, KeyPermissions, Resource, permission_name};
+use crate::domain::key_permissions::{Access, KeyPermissions, Resource, permission_name, required_for};
 use crate::domain::platform::{ApiKey, KeyGrant, KeyHash, redact_key};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -86,8 +86,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     };
     // A restricted key reaches only the resources it was granted, at the access granted;
     // checked before any handler runs, so a refused request writes nothing.
-    if let Some(resource) = Resource::of_path(req.uri().path()) {
-        caller.require(resource, Access::of_method(req.method().as_str()))?;
+    for (resource, access) in required_for(req.method().as_str(), req.uri().path()).unwrap_or_default() {
+        caller.require(resource, access)?;
     }
     req.extensions_mut().insert(caller);
     Ok(next.run(req).await)

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use serde_path_to_error::{Path, Segment};
 
-use super::form::parse_form;
+use super::form::{MAX_DEPTH, parse_form, shown_name, too_deep};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
@@ -52,36 +52,49 @@ pub async fn read_tree(req: Request, body_limit: usize) -> Result<(Map<String, V
             "The URL contains a NUL character, which no id can hold.",
         ));
     }
-    reject_nul(&tree, "")?;
+    check_tree(&tree)?;
     let expand = take_expand(&mut tree)?;
     Ok((tree, expand))
 }
 
-/// No parameter may hold U+0000: no field means it, and Postgres cannot store it (SQLite
-/// would), so it is refused alike on both stores, naming the parameter.
-fn reject_nul(tree: &Map<String, Value>, parent: &str) -> Result<(), ApiError> {
-    for (key, value) in tree {
-        let param = join(parent, key);
-        let bad = || {
+/// One walk over every parameter, with an explicit stack (a JSON body is nested up to
+/// serde_json's 128 levels; the walk must not need the call stack for it):
+///
+/// - no parameter may hold U+0000: no field means it, and Postgres cannot store it (SQLite
+///   would), so it is refused alike on both stores, naming the parameter;
+/// - no parameter may nest deeper than a form's [`MAX_DEPTH`], so JSON bodies obey the
+///   same limit as form bodies and queries.
+fn check_tree(tree: &Map<String, Value>) -> Result<(), ApiError> {
+    let mut pending: Vec<(String, usize, &Value)> = tree.iter().map(|(k, v)| (k.clone(), 0, v)).collect();
+    while let Some((param, depth, value)) = pending.pop() {
+        let nul = || {
+            let shown = shown_name(&param);
             ApiError::invalid(
                 "parameter_invalid",
-                param.clone(),
-                format!("Invalid {param}: it contains a NUL character."),
+                shown.clone(),
+                format!("Invalid {shown}: it contains a NUL character."),
             )
         };
-        if key.contains('\0') {
-            return Err(bad());
+        if param.contains('\0') {
+            return Err(nul());
+        }
+        let children = match value {
+            Value::String(s) if s.contains('\0') => return Err(nul()),
+            Value::Object(map) if !map.is_empty() => map.len(),
+            Value::Array(items) if !items.is_empty() => items.len(),
+            _ => 0,
+        };
+        if children > 0 && depth == MAX_DEPTH {
+            return Err(too_deep(&param));
         }
         match value {
-            Value::String(s) if s.contains('\0') => return Err(bad()),
-            Value::Object(map) => reject_nul(map, &param)?,
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let mut wrapper = Map::new();
-                    wrapper.insert(i.to_string(), item.clone());
-                    reject_nul(&wrapper, &param)?;
-                }
-            }
+            Value::Object(map) => pending.extend(map.iter().map(|(k, v)| (join(&param, k), depth + 1, v))),
+            Value::Array(items) => pending.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (join(&param, &i.to_string()), depth + 1, v)),
+            ),
             _ => {}
         }
     }

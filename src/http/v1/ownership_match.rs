@@ -1,6 +1,6 @@
 //! `POST /v1/financial_connections/ownership_match` (preview): scores a platform's owner
 //! information against an account's ownership data, and `GET …/ownership_matches/{id}`.
-//! Guarded against guessing: a quota of distinct inputs per account, repeated inputs answered
+//! Guarded against guessing: a quota of distinct inputs per bank account (over all its links), repeated inputs answered
 //! from the stored match, and the bank's owner data never echoed.
 
 use axum::extract::{Path, State};
@@ -272,7 +272,9 @@ async fn create(
         customer_id,
         ownership_id,
     };
+    let bank_account = account.bank_identity();
     let quota = Quota {
+        bank_account: &bank_account,
         limit: state.ownership_match_limit,
         since,
         window_secs: WINDOW_SECS,
@@ -287,7 +289,7 @@ async fn create(
         MatchRecord::QuotaExceeded { retry_after } => Err(ApiError::rate_limited(
             retry_after.max(1) as u64,
             format!(
-                "Too many different ownership match inputs for account {account_id}: at most {} per 24 hours. \
+                "Too many different ownership match inputs for the bank account of {account_id} (over all its links): at most {} per 24 hours. \
                  Repeating an earlier input is answered from its stored match.",
                 state.ownership_match_limit
             ),

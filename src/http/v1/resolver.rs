@@ -32,6 +32,30 @@ const EXPANDABLE: &[(&str, &str)] = &[
     ("financial_connections.session", "account_holder.customer"),
 ];
 
+/// Every kind of object an expansion can load, by its id's prefix, and the resource a key
+/// must be allowed to read to see it. An id whose prefix is not here is not expandable, so a
+/// new expandable object cannot be added without naming the permission that guards it.
+#[derive(Debug, Clone, Copy)]
+enum Expanded {
+    Customer,
+    Ownership,
+    Authorization,
+    Institution,
+}
+
+const EXPANDED_OBJECTS: &[(&str, Expanded, Resource)] = &[
+    ("cus_", Expanded::Customer, Resource::Customer),
+    // Ownership (the owners' PII), authorizations and institutions are read, and listed
+    // (`/v1/financial_connections/accounts/…/owners`, `…/institutions`), as account data.
+    ("fcaowns_", Expanded::Ownership, Resource::FinancialConnectionsAccount),
+    (
+        "fcauth_",
+        Expanded::Authorization,
+        Resource::FinancialConnectionsAccount,
+    ),
+    ("fcinst_", Expanded::Institution, Resource::FinancialConnectionsAccount),
+];
+
 impl Resolver for PlatformResolver<'_> {
     fn expandable(&self, object_type: &str, path: &str) -> bool {
         EXPANDABLE.iter().any(|(t, p)| *t == object_type && *p == path)
@@ -42,38 +66,41 @@ impl Resolver for PlatformResolver<'_> {
         id: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Value>, ApiError>> + Send + 'a>> {
         Box::pin(async move {
-            if id.starts_with("fcaowns_") {
-                let found = self.state.store.get_ownership(self.platform_id, id).await?;
-                return Ok(found.map(|o| ownership_json(&o, 10)));
-            }
-            if id.starts_with("fcauth_") {
-                let Some(auth) = self.state.store.get_authorization(self.platform_id, id).await? else {
-                    return Ok(None);
-                };
-                let session = self.state.store.get_session(self.platform_id, &auth.session_id).await?;
-                return Ok(session.map(|s| authorization_json(&auth, &s.account_holder)));
-            }
-            if id.starts_with("fcinst_") {
-                return Ok(self
+            let Some(&(_, kind, resource)) = EXPANDED_OBJECTS.iter().find(|(prefix, ..)| id.starts_with(prefix)) else {
+                return Ok(None);
+            };
+            // Expanding reads the object: a restricted key needs its permission, whichever
+            // road (an event's payload, a session's accounts) led to it.
+            self.caller.require(resource, Access::Read)?;
+            match kind {
+                Expanded::Ownership => {
+                    let found = self.state.store.get_ownership(self.platform_id, id).await?;
+                    Ok(found.map(|o| ownership_json(&o, 10)))
+                }
+                Expanded::Authorization => {
+                    let Some(auth) = self.state.store.get_authorization(self.platform_id, id).await? else {
+                        return Ok(None);
+                    };
+                    let session = self.state.store.get_session(self.platform_id, &auth.session_id).await?;
+                    Ok(session.map(|s| authorization_json(&auth, &s.account_holder)))
+                }
+                Expanded::Institution => Ok(self
                     .state
                     .store
                     .get_institution(id)
                     .await?
-                    .map(|i| institution_json(&i)));
+                    .map(|i| institution_json(&i))),
+                Expanded::Customer => {
+                    let found = self.state.store.get_customer(self.platform_id, id).await?;
+                    Ok(found.map(|c| {
+                        if c.is_deleted() {
+                            deleted_json(&c.id)
+                        } else {
+                            customer_json(&c)
+                        }
+                    }))
+                }
             }
-            if id.starts_with("cus_") {
-                // Expanding reads the customer: a restricted key needs that permission too.
-                self.caller.require(Resource::Customer, Access::Read)?;
-                let found = self.state.store.get_customer(self.platform_id, id).await?;
-                return Ok(found.map(|c| {
-                    if c.is_deleted() {
-                        deleted_json(&c.id)
-                    } else {
-                        customer_json(&c)
-                    }
-                }));
-            }
-            Ok(None)
         })
     }
 }

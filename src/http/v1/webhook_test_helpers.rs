@@ -19,6 +19,7 @@ use super::render::account_json;
 use super::webhook_endpoints::no_such_endpoint;
 use crate::domain::event::{Event, EventRequest};
 use crate::domain::ids::random_base62;
+use crate::domain::key_permissions::{Access, Resource};
 use crate::domain::webhook::{EndpointStatus, FC_EVENT_TYPES, TEST_HELPER_EVENT_TYPE};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
@@ -77,6 +78,8 @@ async fn create_events(
         None
     } else if kind.starts_with("financial_connections.account.") && FC_EVENT_TYPES.contains(&kind.as_str()) {
         let id = p.account.ok_or_else(|| ApiError::missing_parameter("account"))?;
+        // The events carry the account as it is: reading it needs the account permission.
+        caller.require(Resource::FinancialConnectionsAccount, Access::Read)?;
         let account = state
             .store
             .get_account(&caller.platform_id, &id)

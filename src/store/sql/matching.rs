@@ -1,11 +1,11 @@
-//! Ownership matches: a quota check and the insert under one lock on the account row, so
-//! concurrent guesses cannot slip past the limit.
+//! Ownership matches: a quota check and the insert under one lock on the bank account, so
+//! concurrent guesses (through one link or several) cannot slip past the limit.
 
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::SqlStore;
+use super::{Backend, SqlStore};
 use crate::domain::matching::{MatchResults, MatchType, OwnerInformation, OwnershipMatch};
 use crate::store::matching::{MatchRecord, MatchStore, Quota};
 use crate::store::{StoreError, StoreResult};
@@ -52,20 +52,18 @@ impl MatchStore for SqlStore {
         &self,
         made: &OwnershipMatch,
         fingerprint: &str,
-        quota: Quota,
+        quota: Quota<'_>,
         request_id: Option<&str>,
     ) -> StoreResult<MatchRecord> {
         let mut tx = self.write.begin().await?;
-        // Serialises matches per account (SQLite's single writer does so already).
-        let lock = format!(
-            "SELECT id FROM fc_accounts WHERE platform_id = $1 AND id = $2{}",
-            self.backend.for_update()
-        );
-        sqlx::query(&lock)
-            .bind(&made.platform_id)
-            .bind(&made.account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        // Serialises matches per bank account, across all its links (SQLite's single writer
+        // does so already).
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("ownership_match:{}:{}", made.platform_id, quota.bank_account))
+                .execute(&mut *tx)
+                .await?;
+        }
 
         let sql = format!("SELECT {COLUMNS} FROM fc_ownership_matches WHERE {SAME_INPUT} ORDER BY seq DESC LIMIT 1");
         let existing = sqlx::query(&sql)
@@ -82,11 +80,11 @@ impl MatchStore for SqlStore {
         }
 
         let seen = sqlx::query(
-            "SELECT input_hash, MIN(created) AS first FROM fc_ownership_matches WHERE platform_id = $1 AND account_id = $2 \
+            "SELECT input_hash, MIN(created) AS first FROM fc_ownership_matches WHERE platform_id = $1 AND bank_account = $2 \
              AND created > $3 GROUP BY input_hash",
         )
         .bind(&made.platform_id)
-        .bind(&made.account_id)
+        .bind(quota.bank_account)
         .bind(quota.since)
         .fetch_all(&mut *tx)
         .await?;
@@ -117,7 +115,7 @@ impl MatchStore for SqlStore {
         let info = serde_json::to_string(&made.owner_information).expect("owner information serialises");
         sqlx::query(
             "INSERT INTO fc_ownership_matches (id, platform_id, account_id, created, type, customer_id, ownership_id, \
-             input_hash, owner_information, results) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             input_hash, owner_information, results, bank_account) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&made.id)
         .bind(&made.platform_id)
@@ -129,6 +127,7 @@ impl MatchStore for SqlStore {
         .bind(fingerprint)
         .bind(self.cipher.seal(&info, &context(&made.id)))
         .bind(serde_json::to_string(&made.results).expect("results serialise"))
+        .bind(quota.bank_account)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
