@@ -73,9 +73,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = App::build(&settings).await?;
+            // Bound first, so a database that is not there yet leaves the server up (not
+            // ready) instead of exiting; it becomes ready when the database answers.
+            let signalled = tokio_util::sync::CancellationToken::new();
+            tokio::spawn(cancel_on_signal(signalled.clone()));
+            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+            let Some(app) = App::build_when_store_opens(&settings, listener, &signalled).await? else {
+                return Ok(());
+            };
             tracing::info!(address = %app.address(), store = app.state().store.backend().name(), "sandbank listening");
-            tokio::spawn(cancel_on_signal(app.shutdown_token()));
+            let shutdown = app.shutdown_token();
+            tokio::spawn(async move {
+                signalled.cancelled().await;
+                shutdown.cancel();
+            });
             app.run().await
         }
         Command::Listen(args) => {

@@ -104,9 +104,15 @@ pub struct Settings {
     #[arg(long, env = "SANDBANK_WEBHOOK_DISABLE_AFTER", default_value_t = 20, global = true)]
     pub webhook_disable_after: i64,
 
-    /// Allow webhook URLs on private and link-local ranges (loopback is always allowed).
+    /// Allow webhook URLs on private and link-local ranges (loopback has its own setting).
     #[arg(long, env = "SANDBANK_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub webhook_allow_private: bool,
+
+    /// Allow webhook URLs on loopback (`localhost`, 127.0.0.0/8, `::1`), which local
+    /// development needs; a shared deployment sets `false` so endpoints cannot reach the
+    /// server's own host.
+    #[arg(long, env = "SANDBANK_WEBHOOK_ALLOW_LOOPBACK", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_loopback: bool,
 
     /// Longest wait, in seconds, a receiver's `Retry-After` (429/503) can ask for.
     #[arg(
@@ -120,6 +126,16 @@ pub struct Settings {
     /// Webhook sends in flight per process.
     #[arg(long, env = "SANDBANK_WEBHOOK_CONCURRENCY", default_value_t = 32, global = true)]
     pub webhook_concurrency: usize,
+
+    /// Webhook sends in flight per endpoint, across all processes: a slow or dead receiver
+    /// holds at most this many sends, and its backlog waits behind itself.
+    #[arg(
+        long,
+        env = "SANDBANK_WEBHOOK_ENDPOINT_CONCURRENCY",
+        default_value_t = 4,
+        global = true
+    )]
+    pub webhook_endpoint_concurrency: usize,
 
     /// Run the webhook dispatcher in this process (`false`: API only; another process sends).
     #[arg(long, env = "SANDBANK_DISPATCHER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
@@ -181,11 +197,13 @@ impl Settings {
         Ok(DeliveryConfig {
             destination: DestinationPolicy {
                 allow_private: self.webhook_allow_private,
+                allow_loopback: self.webhook_allow_loopback,
             },
             retry,
             timeout: std::time::Duration::from_millis(self.webhook_timeout_ms.max(1)),
             disable_after: self.webhook_disable_after,
             concurrency: self.webhook_concurrency.max(1),
+            per_endpoint: self.webhook_endpoint_concurrency.max(1),
             poll: std::time::Duration::from_millis(self.dispatch_poll_ms.max(1)),
             run_dispatcher: self.dispatcher,
         })
@@ -215,8 +233,10 @@ impl Settings {
             webhook_timeout_ms: 5_000,
             webhook_disable_after: 20,
             webhook_allow_private: false,
+            webhook_allow_loopback: true,
             webhook_retry_after_cap_secs: 3600,
             webhook_concurrency: 32,
+            webhook_endpoint_concurrency: 4,
             dispatcher: true,
             dispatch_poll_ms: 50,
         }

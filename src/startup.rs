@@ -30,6 +30,57 @@ fn outbound_client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// The first wait before opening the store again, and the longest.
+const OPEN_RETRY_FIRST: Duration = Duration::from_millis(250);
+const OPEN_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Opens (and migrates) the store and seeds the sandbox. The seed only inserts what is
+/// missing (`ON CONFLICT DO NOTHING`, or an upsert of the same rows), so replicas starting
+/// together on one database seed it once between them.
+async fn open_seeded(
+    settings: &Settings,
+    cipher: Arc<crate::crypto::Cipher>,
+    now: i64,
+) -> crate::store::StoreResult<Arc<dyn Store>> {
+    let store = store::open(&settings.store_location(), cipher).await?;
+    sandbox::seed(store.as_ref(), settings.sandbox_key, now).await?;
+    Ok(store)
+}
+
+/// A second handle on the same listening socket, so the start-up answers can be served on
+/// one while the other is kept for the application: no connection is refused in between.
+fn split_listener(listener: TcpListener) -> std::io::Result<(TcpListener, TcpListener)> {
+    let socket = listener.into_std()?;
+    let other = socket.try_clone()?;
+    Ok((TcpListener::from_std(socket)?, TcpListener::from_std(other)?))
+}
+
+/// The start-up answers being served while the store cannot be opened.
+struct Starting {
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Starting {
+    fn serve(listener: TcpListener, body_limit: usize, store: &'static str) -> Self {
+        let stop = CancellationToken::new();
+        let serve = axum::serve(listener, http::router_while_starting(body_limit, store))
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let task = tokio::spawn(async move {
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "the start-up listener failed");
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Stops accepting and lets the requests in flight finish.
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
 /// Opens (and migrates) the store the settings name, with their cipher.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let cipher = Arc::new(settings.cipher()?);
@@ -57,9 +108,76 @@ impl App {
     /// [`ManualClock`]: crate::http::state::ManualClock
     pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let cipher = Arc::new(settings.cipher()?);
-        let store = store::open(&settings.store_location(), cipher.clone()).await?;
-        sandbox::seed(store.as_ref(), settings.sandbox_key, clock.now()).await?;
+        let store = open_seeded(settings, cipher.clone(), clock.now()).await?;
         let listener = TcpListener::bind(settings.listen).await?;
+        Self::assemble(settings, clock, cipher, store, listener).await
+    }
+
+    /// For `serve`: opens the store on `listener`'s behalf, and while the database is
+    /// unavailable (down, not yet started) keeps the listener answering — `/healthz` 200,
+    /// `/readyz` 503, every other request a 503 to retry — logs why, and tries again with
+    /// capped exponential backoff. Any other failure (a bad URL, a refused password, a
+    /// migration that does not apply) ends start-up with its error, as before. `None` when
+    /// `shutdown` is cancelled first.
+    pub async fn build_when_store_opens(
+        settings: &Settings,
+        listener: TcpListener,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<Option<Self>> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let cipher = Arc::new(settings.cipher()?);
+        let location = settings.store_location();
+        let mut listener = listener;
+        let mut starting: Option<Starting> = None;
+        let mut backoff = OPEN_RETRY_FIRST;
+        let store = loop {
+            match open_seeded(settings, cipher.clone(), clock.now()).await {
+                Ok(store) => break store,
+                Err(e) if e.is_unavailable() => {
+                    if starting.is_none() {
+                        let (kept, answering) = split_listener(listener)?;
+                        listener = kept;
+                        starting = Some(Starting::serve(answering, settings.body_limit, location.backend_name()));
+                        tracing::info!(
+                            address = %listener.local_addr()?,
+                            "sandbank listening; not ready until the database answers"
+                        );
+                    }
+                    tracing::warn!(
+                        error = %e,
+                        database = %location.describe(),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "the database is unavailable; retrying"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = shutdown.cancelled() => {
+                            if let Some(s) = starting {
+                                s.stop().await;
+                            }
+                            return Ok(None);
+                        }
+                    }
+                    backoff = (backoff * 2).min(OPEN_RETRY_MAX);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if let Some(s) = starting {
+            tracing::info!(database = %location.describe(), "the database answers; store opened");
+            s.stop().await;
+        }
+        Ok(Some(Self::assemble(settings, clock, cipher, store, listener).await?))
+    }
+
+    /// The application around an opened store, on a bound listener.
+    async fn assemble(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        cipher: Arc<crate::crypto::Cipher>,
+        store: Arc<dyn Store>,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let public_url = settings.public_url_for(listener.local_addr()?);
         let bank = BankState::load(&store, &public_url)
             .await?

@@ -49,7 +49,7 @@ impl Resolve for PolicyResolver {
                 let why = if found.is_empty() {
                     format!("{host} did not resolve")
                 } else {
-                    format!("{host} resolves only to private or reserved addresses, which the policy refuses")
+                    format!("{host} resolves only to private, loopback or reserved addresses, which the policy refuses")
                 };
                 return Err(why.into());
             }

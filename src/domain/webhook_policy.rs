@@ -7,17 +7,30 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Where deliveries may go. Loopback is always allowed: a sandbox's users receive on
-/// localhost. Other non-public ranges (RFC 1918, link-local, CGNAT, ULA…) only when the
-/// operator allows them, so an endpoint URL cannot be used to probe the server's network.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where deliveries may go. Loopback is allowed by default (a sandbox's users receive on
+/// localhost) and can be turned off for a shared deployment. Other non-public ranges (RFC 1918,
+/// link-local, CGNAT, ULA…) only when the operator allows them, so an endpoint URL cannot be
+/// used to probe the server's network. An IPv6 address that carries an IPv4 one (mapped,
+/// compatible, translated, NAT64, 6to4, Teredo) is judged by the IPv4 address it carries too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DestinationPolicy {
     pub allow_private: bool,
+    pub allow_loopback: bool,
+}
+
+impl Default for DestinationPolicy {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            allow_loopback: true,
+        }
+    }
 }
 
 impl DestinationPolicy {
-    /// The URL's shape, and its host when that is an IP literal. Names are checked at send
-    /// time, on every address they resolve to (a name can be re-pointed after creation).
+    /// The URL's shape, and its host when that is an IP literal or a loopback name. Other
+    /// names are checked at send time, on every address they resolve to (a name can be
+    /// re-pointed after creation).
     pub fn check_url(&self, url: &str) -> Result<(), String> {
         let parsed = url::Url::parse(url).map_err(|_| format!("Invalid URL: {url}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -30,25 +43,40 @@ impl DestinationPolicy {
             None => Err(format!("Invalid URL: {url} has no host.")),
             Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)),
+            Some(url::Host::Domain(name)) if !self.allow_loopback && is_loopback_name(name) => Err(format!(
+                "Invalid URL: {name} is a loopback name, and this server does not deliver to loopback."
+            )),
             Some(url::Host::Domain(_)) => Ok(()),
         }
     }
 
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
         if self.allows(ip) {
-            Ok(())
-        } else {
-            Err(format!(
-                "Invalid URL: {ip} is a private or reserved address; only public addresses and loopback \
-                 are allowed (the operator can allow private ranges with SANDBANK_WEBHOOK_ALLOW_PRIVATE)."
-            ))
+            return Ok(());
         }
+        let allowed = if self.allow_loopback {
+            "only public addresses and loopback are allowed"
+        } else {
+            "only public addresses are allowed"
+        };
+        Err(format!(
+            "Invalid URL: {ip} is a private, loopback or reserved address; {allowed} (the operator can allow \
+             private ranges with SANDBANK_WEBHOOK_ALLOW_PRIVATE and loopback with SANDBANK_WEBHOOK_ALLOW_LOOPBACK)."
+        ))
     }
 
+    /// Whether `ip`, and every IPv4 address it embeds, may be a destination.
     pub fn allows(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
+        self.allows_one(ip)
+            && embedded_v4(ip)
+                .into_iter()
+                .flatten()
+                .all(|v4| self.allows_one(IpAddr::V4(v4)))
+    }
+
+    fn allows_one(&self, ip: IpAddr) -> bool {
         if ip.is_loopback() {
-            return true;
+            return self.allow_loopback;
         }
         if never_routable(ip) {
             return false;
@@ -57,11 +85,32 @@ impl DestinationPolicy {
     }
 }
 
-/// IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is judged as the IPv4 address it carries.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
+/// `localhost` and names under it resolve to loopback (RFC 6761).
+fn is_loopback_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// The IPv4 addresses an IPv6 address carries, by the standard embeddings: IPv4-mapped
+/// `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (deprecated, still routed by some stacks),
+/// IPv4-translated `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, 6to4
+/// `2002:AABB:CCDD::/48`, and Teredo `2001:0::/32` (server in bits 32–63, client inverted in
+/// the last 32). At most two (Teredo's server and client).
+fn embedded_v4(ip: IpAddr) -> [Option<Ipv4Addr>; 2] {
+    let IpAddr::V6(v6) = ip else { return [None, None] };
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let low = v4(s[6], s[7]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] => [Some(low), None],
+        // `::` and `::1` are the IPv6 unspecified and loopback addresses, judged as such.
+        [0, 0, 0, 0, 0, 0, ..] if u32::from(low) > 1 => [Some(low), None],
+        [0, 0, 0, 0, 0xffff, 0, ..] => [Some(low), None],
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] => [Some(low), None],
+        [0x64, 0xff9b, 1, ..] => [Some(low), None],
+        [0x2002, hi, lo, ..] => [Some(v4(hi, lo)), None],
+        [0x2001, 0, hi, lo, ..] => [Some(v4(hi, lo)), Some(v4(!s[6], !s[7]))],
+        _ => [None, None],
     }
 }
 
@@ -90,12 +139,13 @@ fn private_v4(ip: Ipv4Addr) -> bool {
         || a >= 240 // reserved
 }
 
+/// Non-public IPv6 ranges of their own; the embedding ranges are judged by what they carry.
 fn private_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
     (first & 0xfe00) == 0xfc00 // unique local fc00::/7
         || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || first == 0x2002 // 6to4 can wrap a private IPv4
-        || (first == 0x64 && ip.segments()[1] == 0xff9b) // NAT64
+        || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
 }
 
 /// `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.payload")>`, as the SDKs'
@@ -189,6 +239,8 @@ pub struct DeliveryConfig {
     pub disable_after: i64,
     /// Sends in flight per process.
     pub concurrency: usize,
+    /// Sends in flight per endpoint, across processes: a slow endpoint waits behind itself.
+    pub per_endpoint: usize,
     /// Idle wait between looks for due deliveries.
     pub poll: Duration,
     /// Whether this process sends at all.
@@ -213,6 +265,7 @@ impl Default for DeliveryConfig {
             timeout: Duration::from_secs(10),
             disable_after: 20,
             concurrency: 32,
+            per_endpoint: 4,
             poll: Duration::from_millis(500),
             run_dispatcher: true,
         }
@@ -226,7 +279,10 @@ mod tests {
     #[test]
     fn loopback_always_private_only_when_allowed() {
         let strict = DestinationPolicy::default();
-        let open = DestinationPolicy { allow_private: true };
+        let open = DestinationPolicy {
+            allow_private: true,
+            ..DestinationPolicy::default()
+        };
         for ok in ["127.0.0.1", "::1", "93.184.216.34", "::ffff:127.0.0.1"] {
             assert!(strict.allows(ok.parse().unwrap()), "{ok}");
         }
@@ -245,6 +301,80 @@ mod tests {
         assert!(strict.check_url("ftp://example.com/").is_err());
         assert!(strict.check_url("http://10.1.2.3/h").is_err());
         assert!(strict.check_url("http://localhost:3000/h").is_ok());
+    }
+
+    #[test]
+    fn ipv6_forms_embedding_a_private_ipv4_are_refused() {
+        let strict = DestinationPolicy::default();
+        let open = DestinationPolicy {
+            allow_private: true,
+            ..DestinationPolicy::default()
+        };
+        // 10.0.0.1 = 0a00:0001; Teredo's client is stored inverted: f5ff:fffe.
+        for embedded in [
+            "::10.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2001:0:a00:1::1",
+            "2001:0:5db8:d822:0:0:f5ff:fffe",
+            "::169.254.169.254",
+            "::ffff:0:169.254.169.254",
+        ] {
+            let ip: IpAddr = embedded.parse().unwrap();
+            assert!(!strict.allows(ip), "{embedded}");
+            assert!(open.allows(ip), "{embedded} with private ranges allowed");
+            assert!(
+                strict.check_url(&format!("http://[{embedded}]/hook")).is_err(),
+                "{embedded}"
+            );
+        }
+        // The same embeddings of a public address are public.
+        for public in ["64:ff9b::93.184.216.34", "2002:5db8:d822::1", "::ffff:93.184.216.34"] {
+            assert!(strict.allows(public.parse().unwrap()), "{public}");
+        }
+        assert!(!strict.allows("::ffff:0.0.0.0".parse().unwrap()));
+        assert!(!open.allows("::".parse().unwrap()));
+    }
+
+    #[test]
+    fn loopback_can_be_turned_off_in_every_form() {
+        let shared = DestinationPolicy {
+            allow_loopback: false,
+            ..DestinationPolicy::default()
+        };
+        let shared_private = DestinationPolicy {
+            allow_private: true,
+            allow_loopback: false,
+        };
+        for loopback in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+        ] {
+            let ip: IpAddr = loopback.parse().unwrap();
+            assert!(DestinationPolicy::default().allows(ip), "{loopback} allowed by default");
+            assert!(!shared.allows(ip), "{loopback}");
+            assert!(
+                !shared_private.allows(ip),
+                "{loopback}: private ranges are not loopback"
+            );
+        }
+        for url in [
+            "http://localhost:3000/h",
+            "http://LOCALHOST./h",
+            "http://app.localhost/h",
+            "http://[::1]/h",
+        ] {
+            assert!(DestinationPolicy::default().check_url(url).is_ok(), "{url}");
+            assert!(shared.check_url(url).is_err(), "{url}");
+        }
+        assert!(shared.check_url("http://example.com/h").is_ok());
     }
 
     #[test]

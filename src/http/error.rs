@@ -208,6 +208,14 @@ impl ApiError {
         )
     }
 
+    /// 503 `api_error` for a store that cannot be reached now (the database is down or out of
+    /// connections); `Stripe-Should-Retry: true` tells the SDKs to try again.
+    pub fn store_unavailable() -> Self {
+        Self::unavailable(
+            "sandbank's database is temporarily unavailable. The request was not completed; it is safe to retry.",
+        )
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::ApiError, None, message)
     }
@@ -281,6 +289,10 @@ impl From<StoreError> for ApiError {
                  Retry to receive that request's result."
                     .to_owned(),
             ),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "store unavailable");
+                ApiError::store_unavailable()
+            }
             other => ApiError::internal(&other),
         }
     }

@@ -49,6 +49,11 @@ pub fn router(state: AppState) -> Router {
     around_every_request(routes, state.body_limit).with_state(state)
 }
 
+/// The router served while the store is not yet open (see [`ops::starting_routes`]).
+pub fn router_while_starting(body_limit: usize, store: &'static str) -> Router {
+    around_every_request(ops::starting_routes(store), body_limit)
+}
+
 /// What wraps every route: the body limit, the request timeout, a Stripe 500 instead of a
 /// dropped connection if a handler panics, Stripe's JSON for the framework's own errors, and
 /// the request id (outermost, so every answer carries one).

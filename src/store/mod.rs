@@ -5,6 +5,7 @@
 
 mod bank;
 pub mod events;
+pub mod health;
 pub mod link;
 pub mod matching;
 mod postgres;
@@ -38,7 +39,11 @@ pub use webhooks::WebhookStore;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database cannot be reached now (down, unreachable, connection lost, pool
+    /// exhausted): worth retrying, and not the request's fault.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
@@ -55,6 +60,46 @@ pub enum StoreError {
     /// was presumed gone); the write was rolled back so the key has one effect.
     #[error("the idempotency claim was taken over by another request")]
     KeyClaimLost,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if connection_failed(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the error says the database is out of reach rather than the request wrong:
+    /// such a request may be retried as it is.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => connection_failed(e),
+            _ => false,
+        }
+    }
+}
+
+/// Errors of reaching the database, not of the statement: I/O and TLS, a pool with no
+/// connection to give, a lost worker or protocol stream, and Postgres's connection-exception
+/// class (08…), shutdown and start-up states (57P01–57P03) and too many connections (53300).
+fn connection_failed(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")),
+        _ => false,
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -96,6 +141,11 @@ pub trait StoreInfo: Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the database is believed to answer, known without a round trip (a monitor
+    /// keeps it; always true for SQLite).
+    fn available(&self) -> bool {
+        true
+    }
 }
 
 /// Platforms and their hashed API keys.
@@ -179,6 +229,32 @@ pub trait IdempotencyStore: Send + Sync {
 pub enum StoreLocation {
     Postgres { url: String, max_connections: u32 },
     Sqlite { path: std::path::PathBuf },
+}
+
+impl StoreLocation {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            StoreLocation::Postgres { .. } => Backend::Postgres.name(),
+            StoreLocation::Sqlite { .. } => Backend::Sqlite.name(),
+        }
+    }
+
+    /// Where the store is, for logs: never the password (nor the rest of a URL's userinfo).
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::Sqlite { path } => format!("sqlite:{}", path.display()),
+            StoreLocation::Postgres { url, .. } => match url::Url::parse(url) {
+                Ok(u) => format!(
+                    "{}://{}:{}{}",
+                    u.scheme(),
+                    u.host_str().unwrap_or(""),
+                    u.port().unwrap_or(5432),
+                    u.path()
+                ),
+                Err(_) => "postgres (an unparsable URL)".to_owned(),
+            },
+        }
+    }
 }
 
 /// Opens the store and applies its migrations. `cipher` seals personal data and secrets.

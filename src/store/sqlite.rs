@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
+use super::sql::pool::GatedPool;
 use super::sql::{Backend, SqlStore};
 use std::sync::Arc;
 
@@ -29,8 +30,8 @@ pub(super) async fn open(path: &Path, cipher: Arc<Cipher>) -> StoreResult<SqlSto
     MIGRATOR.run(&write).await?;
     let read = pool(&url, READ_CONNECTIONS).await?;
     Ok(SqlStore {
-        read,
-        write,
+        read: GatedPool::new(read, None),
+        write: GatedPool::new(write, None),
         backend: Backend::Sqlite,
         cipher,
         incarnation: super::sql::incarnation::Incarnation::local(),

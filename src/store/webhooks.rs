@@ -18,6 +18,14 @@ pub struct ClaimedDelivery {
     pub endpoint: WebhookEndpoint,
 }
 
+/// How much one claim may take: `total` deliveries, and no more than `per_endpoint` live
+/// leases on any one endpoint (leases already held, by any dispatcher, count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimLimits {
+    pub total: i64,
+    pub per_endpoint: i64,
+}
+
 /// What a delivery becomes after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
@@ -63,14 +71,16 @@ pub trait WebhookStore: Send + Sync {
     async fn list_webhook_endpoints(&self, platform_id: &str, page: &PageRequest)
     -> StoreResult<Page<WebhookEndpoint>>;
 
-    /// Claims up to `limit` due deliveries for `worker` until `lease_until`. Rows another live
-    /// claim holds are skipped; an expired claim (a crashed process) is taken over.
+    /// Claims due deliveries for `worker` until `lease_until`, within `limits`, fairly across
+    /// endpoints (round-robin, oldest first within each). Rows another live claim holds are
+    /// skipped and count against their endpoint's cap; an expired claim (a crashed process)
+    /// is taken over.
     async fn claim_deliveries(
         &self,
         worker: &str,
         now: i64,
         lease_until: i64,
-        limit: i64,
+        limits: ClaimLimits,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     async fn record_attempt(&self, record: &AttemptRecord) -> StoreResult<()>;
     /// The attempt log of one endpoint (deleted ones included), newest first.

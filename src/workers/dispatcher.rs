@@ -6,13 +6,17 @@
 //! otherwise stall every API write behind a slow receiver); the record is a second short
 //! transaction. A process killed between claim and record leaves a lease that expires, and
 //! any dispatcher takes the delivery again — so receivers may see an event twice, never zero
-//! times. Sends run in parallel up to `concurrency`; new commits ring a doorbell
-//! ([`DeliveryWaker`]) and polling paces retries. All times come from `state.clock`.
+//! times. Sends run in parallel up to `concurrency`, and at most `per_endpoint` per endpoint
+//! (the claim enforces it, across processes), taken round-robin across endpoints: a receiver
+//! that hangs holds only its own slots until its timeout, never another endpoint's. New
+//! commits ring a doorbell ([`DeliveryWaker`]), a finished send wakes the loop (its
+//! endpoint may now take another), and polling paces retries. All times come from
+//! `state.clock`.
 
 use std::sync::Arc;
 
 use rand::Rng;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -23,7 +27,7 @@ use crate::domain::webhook_policy::signature_header;
 use crate::http::state::AppState;
 use crate::http::stripe::version::DEFAULT_API_VERSION;
 use crate::http::v1::events::event_json;
-use crate::store::webhooks::{AttemptRecord, ClaimedDelivery, DeliveryWaker, NextStep};
+use crate::store::webhooks::{AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryWaker, NextStep};
 use crate::store::{StoreLocation, StoreResult};
 
 pub struct Dispatcher {
@@ -78,9 +82,13 @@ impl Dispatcher {
     async fn claim(&self, limit: usize) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = self.state.clock.now();
         let lease_until = now + self.state.delivery.lease_secs();
+        let limits = ClaimLimits {
+            total: limit as i64,
+            per_endpoint: self.state.delivery.per_endpoint as i64,
+        };
         self.state
             .store
-            .claim_deliveries(&self.worker, now, lease_until, limit as i64)
+            .claim_deliveries(&self.worker, now, lease_until, limits)
             .await
     }
 
@@ -90,6 +98,8 @@ impl Dispatcher {
     pub async fn run(self, shutdown: CancellationToken) {
         let config = self.state.delivery.clone();
         let slots = Arc::new(Semaphore::new(config.concurrency));
+        // Rung when a send finishes: its endpoint may be under its cap again.
+        let finished = Arc::new(Notify::new());
         tracing::info!(worker = %self.worker, "webhook dispatcher started");
         while !shutdown.is_cancelled() {
             let free = slots.available_permits();
@@ -114,11 +124,13 @@ impl Dispatcher {
                     .try_acquire_owned()
                     .expect("claimed no more than the free slots");
                 let (state, sender, worker) = (self.state.clone(), self.sender.clone(), self.worker.clone());
+                let finished = finished.clone();
                 tokio::spawn(async move {
                     if let Err(e) = deliver(state, sender, worker, d).await {
                         tracing::warn!(error = %e, "recording a webhook attempt failed");
                     }
                     drop(permit);
+                    finished.notify_one();
                 });
             }
             if full {
@@ -132,6 +144,7 @@ impl Dispatcher {
             };
             tokio::select! {
                 () = wait => {}
+                () = finished.notified() => {}
                 () = shutdown.cancelled() => break,
             }
         }

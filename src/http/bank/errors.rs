@@ -58,6 +58,10 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "bank store unavailable");
+            return Self::unavailable();
+        }
         tracing::error!(error = %e, "bank store failure");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
     }
@@ -97,6 +101,10 @@ pub enum DataError {
 
 impl From<StoreError> for DataError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "bank store unavailable");
+            return DataError::Unavailable;
+        }
         tracing::error!(error = %e, "bank store failure");
         DataError::Server
     }
@@ -189,6 +197,14 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "bank store unavailable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "The bank cannot complete this step right now. Try again in a moment.",
+            );
+        }
         tracing::error!(error = %e, "bank store failure");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

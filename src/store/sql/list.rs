@@ -1,7 +1,9 @@
 //! One cursor-pagination query for every list: newest first by insertion order (`seq`).
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+
+use super::pool::GatedPool;
 
 use crate::domain::page::{Cursor, Page, PageRequest};
 use crate::store::{StoreError, StoreResult};
@@ -23,7 +25,7 @@ pub(super) struct ListSpec<'a> {
 
 /// Runs one page of `spec` and maps its rows, newest first.
 pub(super) async fn fetch_page<T>(
-    pool: &AnyPool,
+    pool: &GatedPool,
     spec: ListSpec<'_>,
     platform_id: &str,
     page: &PageRequest,
@@ -74,7 +76,7 @@ pub(super) async fn fetch_page<T>(
     Ok(Page { data, has_more })
 }
 
-async fn seq_of(pool: &AnyPool, table: &str, platform_id: &str, id: &str) -> StoreResult<Option<i64>> {
+async fn seq_of(pool: &GatedPool, table: &str, platform_id: &str, id: &str) -> StoreResult<Option<i64>> {
     let sql = format!("SELECT seq FROM {table} WHERE platform_id = $1 AND id = $2");
     let row = sqlx::query(&sql)
         .bind(platform_id)

@@ -11,12 +11,12 @@ mod link;
 pub(crate) mod list;
 mod matching;
 mod platforms;
+pub(crate) mod pool;
 mod webhook_deliveries;
 pub(crate) mod webhook_wake;
 mod webhooks;
 
 use async_trait::async_trait;
-use sqlx::AnyPool;
 
 use std::sync::Arc;
 
@@ -66,8 +66,8 @@ impl Backend {
 /// they are the same pool; on SQLite `write` holds one connection so writers queue in-process
 /// instead of failing with `SQLITE_BUSY`.
 pub(crate) struct SqlStore {
-    pub(crate) read: AnyPool,
-    pub(crate) write: AnyPool,
+    pub(crate) read: pool::GatedPool,
+    pub(crate) write: pool::GatedPool,
     pub(crate) backend: Backend,
     /// Seals personal data and secrets before they reach a column.
     pub(crate) cipher: Arc<Cipher>,
@@ -84,6 +84,10 @@ impl StoreInfo for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    fn available(&self) -> bool {
+        self.read.is_up()
     }
 }
 

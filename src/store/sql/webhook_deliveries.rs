@@ -13,16 +13,16 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::SqlStore;
 use super::events_read::{PENDING_WEBHOOKS, event_from_row};
 use super::link::events;
 use super::list::{FilterValue, ListSpec, fetch_page};
 use super::webhooks::{self, fail_pending};
+use super::{Backend, SqlStore};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::webhook::{EndpointStatus, WebhookAttempt, WebhookEndpoint};
 use crate::store::events::StoredEvent;
 use crate::store::sql::webhook_wake;
-use crate::store::webhooks::{AttemptRecord, ClaimedDelivery, NextStep, WebhookStore};
+use crate::store::webhooks::{AttemptRecord, ClaimLimits, ClaimedDelivery, NextStep, WebhookStore};
 use crate::store::{Modify, StoreResult};
 
 const ATTEMPT_COLUMNS: &str = "id, platform_id, endpoint_id, event_id, created, attempt, url, status, status_code, \
@@ -50,30 +50,56 @@ fn placeholders(from: usize, n: usize) -> String {
     (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(", ")
 }
 
+/// Serialises claims across processes on one Postgres database, so each claim sees every
+/// live lease the others took (the per-endpoint cap holds across dispatchers). Claims are one
+/// short statement; sends and records do not take it.
+const CLAIM_LOCK: i64 = 0x5a4e_4b57_4844;
+
+/// Fair claiming: each endpoint's due deliveries are ranked oldest first, and an endpoint
+/// gets no more than `per_endpoint` live leases (those already held count), so a slow or dead
+/// receiver queues behind itself and never takes the slots of others. The batch is taken
+/// round-robin over endpoints (every endpoint's first, then every endpoint's second…), so a
+/// busy endpoint's backlog does not push another endpoint's fresh events back either.
+/// The outer conditions are checked again on the row itself, so a delivery recorded or failed
+/// since the ranking read it is not claimed.
 async fn claim(
     store: &SqlStore,
     worker: &str,
     now: i64,
     lease_until: i64,
-    limit: i64,
+    limits: ClaimLimits,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
-    let sql = format!(
-        "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 WHERE id IN (\
-         SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
-         AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY next_attempt_at, id LIMIT $4{}) \
-         RETURNING id",
-        store.backend.skip_locked()
-    );
-    let ids: Vec<i64> = sqlx::query(&sql)
+    let sql = "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 \
+         WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3) AND id IN (\
+         WITH busy AS (SELECT endpoint_id, COUNT(*) AS held FROM webhook_deliveries \
+         WHERE status = 'pending' AND claimed_until > $3 GROUP BY endpoint_id), \
+         due AS (SELECT id, endpoint_id, next_attempt_at, \
+         ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS place \
+         FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
+         AND (claimed_until IS NULL OR claimed_until <= $3)) \
+         SELECT due.id FROM due LEFT JOIN busy ON busy.endpoint_id = due.endpoint_id \
+         WHERE due.place + COALESCE(busy.held, 0) <= $5 \
+         ORDER BY due.place, due.next_attempt_at, due.id LIMIT $4) \
+         RETURNING id";
+    let mut tx = store.write.begin().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CLAIM_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let ids: Vec<i64> = sqlx::query(sql)
         .bind(lease_until)
         .bind(worker)
         .bind(now)
-        .bind(limit)
-        .fetch_all(&store.write)
+        .bind(limits.total)
+        .bind(limits.per_endpoint)
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
+    tx.commit().await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -300,9 +326,9 @@ impl WebhookStore for SqlStore {
         worker: &str,
         now: i64,
         lease_until: i64,
-        limit: i64,
+        limits: ClaimLimits,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        claim(self, worker, now, lease_until, limit).await
+        claim(self, worker, now, lease_until, limits).await
     }
 
     async fn record_attempt(&self, record: &AttemptRecord) -> StoreResult<()> {
