@@ -281,6 +281,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::KeyClaimLost => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorType::IdempotencyError,
+                Some("idempotency_key_in_use"),
+                "Another request took over this Idempotency-Key while this one ran; nothing was changed. \
+                 Retry to receive that request's result."
+                    .to_owned(),
+            ),
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "store unavailable");
                 ApiError::store_unavailable()

@@ -1,6 +1,7 @@
 //! Reading events back (`GET /v1/events`), with the delivery state of each, and writing
 //! synthetic ones for the test helper through the same outbox path as real changes.
 
+use crate::domain::idempotency::Reply;
 use async_trait::async_trait;
 
 use super::StoreResult;
@@ -35,6 +36,7 @@ pub trait EventStore: Send + Sync {
         filter: &EventFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredEvent>>;
-    /// Writes the events, and their deliveries, in one transaction.
-    async fn insert_events(&self, events: &[Event]) -> StoreResult<()>;
+    /// Writes the events, and their deliveries, in one transaction (with `reply`, for a keyed
+    /// request, recorded under its key).
+    async fn insert_events(&self, events: &[Event], reply: Option<&Reply<'_, [Event]>>) -> StoreResult<()>;
 }

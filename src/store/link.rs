@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::StoreResult;
 use crate::domain::account::{Authorization, LinkedAccount};
 use crate::domain::event::Event;
+use crate::domain::idempotency::Reply;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::refresh::RefreshJob;
 use crate::domain::session::{Session, SessionStatus};
@@ -41,7 +42,8 @@ pub struct AccountFilter {
 /// Storage of sessions, linked accounts and events.
 #[async_trait]
 pub trait LinkStore: Send + Sync {
-    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// `reply`, for a keyed request, is recorded under its key in the same transaction.
+    async fn insert_session(&self, session: &Session, reply: Option<&Reply<'_, Session>>) -> StoreResult<()>;
     async fn get_session(&self, platform_id: &str, id: &str) -> StoreResult<Option<Session>>;
     /// The session a hosted-flow URL names.
     async fn session_by_secret(&self, client_secret: &str) -> StoreResult<Option<Session>>;

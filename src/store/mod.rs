@@ -22,7 +22,7 @@ use crate::crypto::Cipher;
 
 use crate::domain::customer::{Customer, CustomerFilter};
 use crate::domain::fields::Invalid;
-use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use crate::domain::idempotency::{IdempotencyClaim, KeyClaim, Reply, StoredResponse};
 use crate::domain::key_permissions::KeyPermissions;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::platform::{KeyGrant, KeyHash, Platform};
@@ -56,6 +56,10 @@ pub enum StoreError {
     /// A change the domain refused while the row was locked.
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// A keyed write found its idempotency claim taken over by another request (its holder
+    /// was presumed gone); the write was rolled back so the key has one effect.
+    #[error("the idempotency claim was taken over by another request")]
+    KeyClaimLost,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -167,7 +171,8 @@ pub trait PlatformStore: StoreInfo {
 /// Customers of a platform.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    async fn insert_customer(&self, customer: &Customer) -> StoreResult<()>;
+    /// `reply`, for a keyed request, is recorded under its key in the same transaction.
+    async fn insert_customer(&self, customer: &Customer, reply: Option<&Reply<'_, Customer>>) -> StoreResult<()>;
     /// A customer of this platform, deleted or not.
     async fn get_customer(&self, platform_id: &str, id: &str) -> StoreResult<Option<Customer>>;
     /// Locks a live customer, applies `change`, saves it; `None` if there is no such customer.
@@ -176,6 +181,7 @@ pub trait CustomerStore: Send + Sync {
         platform_id: &str,
         id: &str,
         change: Modify<'_, Customer>,
+        reply: Option<&Reply<'_, Customer>>,
     ) -> StoreResult<Option<Customer>>;
     /// Marks a live customer deleted; false if there was none.
     async fn delete_customer(&self, platform_id: &str, id: &str, now: i64) -> StoreResult<bool>;
@@ -187,23 +193,33 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<Page<Customer>>;
 }
 
-/// Idempotency keys of POST requests.
+/// Idempotency keys of POST requests. A keyed write records its answer itself, in its own
+/// transaction (see [`Reply`]); these complete what a write could not.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
+    /// `expand_pending`: the request asks for `expand[]`, resolved after its write commits.
     async fn claim_idempotency_key(
         &self,
         platform_id: &str,
         key: &str,
         fingerprint: &str,
+        expand_pending: bool,
         now: i64,
     ) -> StoreResult<IdempotencyClaim>;
-    async fn complete_idempotency_key(
+    /// Stores the answer the client gets, if the claim is still this request's.
+    async fn complete_idempotency_key(&self, claim: &KeyClaim, response: &StoredResponse) -> StoreResult<()>;
+    /// Stores the expanded answer of a key whose write recorded it unexpanded.
+    async fn complete_idempotency_expansion(
         &self,
         platform_id: &str,
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()>;
-    async fn release_idempotency_key(&self, platform_id: &str, key: &str) -> StoreResult<()>;
+    /// Notes what a request whose effect commits elsewhere has started (e.g. the session a test
+    /// helper links through), so a retry after this process dies resumes it; see `KeyClaim`.
+    async fn note_idempotency_recovery(&self, claim: &KeyClaim, recovery: &str) -> StoreResult<()>;
+    /// Forgets the claim unless its write recorded an answer.
+    async fn release_idempotency_key(&self, claim: &KeyClaim) -> StoreResult<()>;
     /// Forgets keys created before `before`; returns how many.
     async fn purge_idempotency_keys(&self, before: i64) -> StoreResult<u64>;
 }

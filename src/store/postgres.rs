@@ -57,5 +57,6 @@ pub(super) async fn open(url: &str, max_connections: u32, cipher: Arc<Cipher>) -
         write: GatedPool::new(pool, Some(health)),
         backend: Backend::Postgres,
         cipher,
+        incarnation: super::sql::incarnation::Incarnation::on_postgres(url).await,
     })
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::StoreResult;
 use crate::domain::account::LinkedAccount;
 use crate::domain::fields::Invalid;
+use crate::domain::idempotency::Reply;
 use crate::domain::ownership::{Owner, Ownership};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::refresh::RefreshJob;
@@ -51,6 +52,7 @@ pub trait RefreshStore: Send + Sync {
         plan: Plan<'_>,
         run_after: i64,
         render: Render<'_>,
+        reply: Option<&Reply<'_, LinkedAccount>>,
     ) -> StoreResult<Option<LinkedAccount>>;
 
     /// Claims the next due job for `worker` until `now + lease_secs`.
@@ -87,6 +89,7 @@ pub trait RefreshStore: Send + Sync {
         account_id: &str,
         now: i64,
         render: Render<'_>,
+        reply: Option<&Reply<'_, LinkedAccount>>,
     ) -> StoreResult<Option<(LinkedAccount, bool)>>;
     /// Marks an authorization disconnected once its bank consent was revoked.
     async fn mark_authorization_disconnected(&self, platform_id: &str, authorization_id: &str) -> StoreResult<()>;

@@ -34,6 +34,7 @@ pub(super) async fn open(path: &Path, cipher: Arc<Cipher>) -> StoreResult<SqlSto
         write: GatedPool::new(write, None),
         backend: Backend::Sqlite,
         cipher,
+        incarnation: super::sql::incarnation::Incarnation::local(),
     })
 }
 

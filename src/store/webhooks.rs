@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::events::StoredEvent;
 use super::{Modify, StoreResult};
+use crate::domain::idempotency::Reply;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::webhook::{WebhookAttempt, WebhookEndpoint};
 
@@ -49,7 +50,12 @@ pub struct AttemptRecord {
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    async fn insert_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    /// `reply`, for a keyed request, is recorded under its key in the same transaction.
+    async fn insert_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpoint,
+        reply: Option<&Reply<'_, WebhookEndpoint>>,
+    ) -> StoreResult<()>;
     /// A live (not deleted) endpoint of this platform.
     async fn get_webhook_endpoint(&self, platform_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
     /// Locks a live endpoint, applies `change`, saves it; disabling it fails its pending
@@ -59,6 +65,7 @@ pub trait WebhookStore: Send + Sync {
         platform_id: &str,
         id: &str,
         change: Modify<'_, WebhookEndpoint>,
+        reply: Option<&Reply<'_, WebhookEndpoint>>,
     ) -> StoreResult<Option<WebhookEndpoint>>;
     async fn delete_webhook_endpoint(&self, platform_id: &str, id: &str, now: i64) -> StoreResult<bool>;
     async fn list_webhook_endpoints(&self, platform_id: &str, page: &PageRequest)

@@ -20,7 +20,119 @@ both_stores!(
     keys_are_scoped_per_platform,
     keys_expire_after_24_hours,
     a_request_its_client_gave_up_on_completes_and_replays,
+    an_answer_recorded_before_its_expansion_is_expanded_on_replay,
+    a_link_that_committed_before_its_process_died_is_answered_not_redone,
 );
+
+/// The test helper's link commits in the `/link` callback, outside its own request. Its
+/// process noted the session under the key and died after the link committed: the retry
+/// answers with the linked session instead of refusing a session no longer pending.
+async fn a_link_that_committed_before_its_process_died_is_answered_not_redone(backend: Backend) {
+    use sandbank::domain::idempotency::{IDEMPOTENCY_LOCK_SECS, IdempotencyClaim};
+    use sandbank::http::state::Clock;
+
+    let app = TestApp::spawn(backend).await;
+    let customer = customer_id(&app).await;
+    let session = create_session(&app, &customer, &[]).await;
+    let session_id = session["id"].as_str().unwrap();
+    let path = format!("/v1/test_helpers/financial_connections/sessions/{session_id}/complete");
+    let print = fingerprint(&AxumMethod::POST, &path, None, false, b"");
+    let store = sandbank::startup::open_store(&app.settings).await.unwrap();
+    // The dead attempt: its claim's lease has run out by the app's clock.
+    let then = app.clock.now() - IDEMPOTENCY_LOCK_SECS - 1;
+    let IdempotencyClaim::Claimed(claim) = store
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-link", &print, false, then)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key is claimed")
+    };
+    store.note_idempotency_recovery(&claim, session_id).await.unwrap();
+    // Its link committed (the callback ran) before the process died.
+    let (status, linked) = json(app.post(&path, &[]).await).await;
+    assert_eq!(status, 200, "{linked}");
+
+    let res = app
+        .request(Method::POST, &path)
+        .header("idempotency-key", "key-link")
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = json(res).await;
+    assert_eq!(status, 200, "the retry is answered: {answer}");
+    assert_eq!(answer["status"], "succeeded");
+    assert_eq!(
+        answer["accounts"], linked["accounts"],
+        "the accounts linked once, not again"
+    );
+}
+
+/// The write committed with its answer, and the process died before `expand[]` was resolved:
+/// the retry replays the recorded answer, expanded then, and nothing is disconnected twice.
+async fn an_answer_recorded_before_its_expansion_is_expanded_on_replay(backend: Backend) {
+    use sandbank::domain::account::LinkedAccount;
+    use sandbank::domain::idempotency::{IdempotencyClaim, Reply};
+    use sandbank::http::v1::render::account_json;
+
+    let app = TestApp::spawn(backend).await;
+    let customer = customer_id(&app).await;
+    let account = crate::accounts::test_account(&app, &customer, &[("prefetch[]", "ownership")]).await;
+    app.drain_refreshes().await;
+    let id = account["id"].as_str().unwrap();
+    let path = format!("/v1/financial_connections/accounts/{id}/disconnect");
+    let body = "expand[]=ownership";
+    let print = fingerprint(&AxumMethod::POST, &path, None, false, body.as_bytes());
+    let store = sandbank::startup::open_store(&app.settings).await.unwrap();
+    let now = {
+        use sandbank::http::state::Clock;
+        app.clock.now()
+    };
+    let IdempotencyClaim::Claimed(claim) = store
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-expand", &print, true, now)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key is claimed")
+    };
+    // What the handler's write does under the key; then its process "dies".
+    let render = |a: &LinkedAccount| account_json(a);
+    store
+        .disconnect_account(
+            SANDBOX_PLATFORM_ID,
+            id,
+            now,
+            &render,
+            Some(&Reply::new(&claim, &render)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    let retry = || {
+        app.request(Method::POST, &path)
+            .header("idempotency-key", "key-expand")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let res = retry().await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let first = res.text().await.unwrap();
+    let replayed: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(replayed["status"], "disconnected");
+    assert_eq!(
+        replayed["ownership"]["object"], "financial_connections.account_ownership",
+        "expanded on replay: {replayed}"
+    );
+    let again = retry().await.unwrap().text().await.unwrap();
+    assert_eq!(again, first, "the expanded answer is kept and replayed byte for byte");
+    let (_, events) = json(
+        app.get("/v1/events?type=financial_connections.account.disconnected")
+            .await,
+    )
+    .await;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "disconnected once");
+}
 
 /// The client times out while the server links accounts at the slow bank. The server still
 /// finishes (the session links its accounts) and keeps the response, so the client's retry
@@ -157,7 +269,7 @@ async fn a_key_still_in_flight_is_409(backend: Backend) {
         .unwrap()
         .as_secs() as i64;
     store
-        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-busy", &print, now)
+        .claim_idempotency_key(SANDBOX_PLATFORM_ID, "key-busy", &print, false, now)
         .await
         .unwrap();
 

@@ -1,9 +1,20 @@
 //! `Idempotency-Key` on POST: the first response for a key is stored for 24 hours and replayed
 //! byte for byte; the same key with other parameters is a 400 `idempotency_error`; a key whose
 //! first request is still running is a 409 the SDKs retry.
+//!
+//! One effect per key, even if the process dies: the claim ([`KeyClaim`]) goes to the handler
+//! ([`Keyed`]), whose store write records the answer under the key in the write's own
+//! transaction. After a crash the key either replays that answer or was never used by a
+//! committed write, so running the request again is its first effect. The layer then stores
+//! the answer exactly as sent (with `expand[]` resolved); if the process died before that, a
+//! replay resolves the expansions of the recorded answer. A claim whose process is gone is
+//! retried at once (see `store::sql::incarnation`).
+
+use std::convert::Infallible;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -11,8 +22,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
-use super::params::parse_body;
-use crate::domain::idempotency::{IDEMPOTENCY_KEY_MAX_LEN, IdempotencyClaim, StoredResponse};
+use super::params::{expand_paths, parse_body};
+use crate::domain::idempotency::{IDEMPOTENCY_KEY_MAX_LEN, IdempotencyClaim, KeyClaim, Reply, StoredResponse};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
@@ -50,22 +61,41 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/json"));
     let fingerprint = fingerprint(&parts.method, parts.uri.path(), parts.uri.query(), is_json, &bytes);
+    let expand = expand_paths(parts.uri.query(), &bytes, is_json);
     let now = state.clock.now();
+    let key_header = HeaderValue::from_str(&key).expect("checked ASCII");
     match state
         .store
-        .claim_idempotency_key(&caller.platform_id, &key, &fingerprint, now)
+        .claim_idempotency_key(&caller.platform_id, &key, &fingerprint, !expand.is_empty(), now)
         .await?
     {
         IdempotencyClaim::Replay(stored) => {
             let mut response = replay(stored);
-            response
-                .headers_mut()
-                .insert("idempotency-key", HeaderValue::from_str(&key).expect("checked ASCII"));
+            response.headers_mut().insert("idempotency-key", key_header);
+            Ok(response)
+        }
+        IdempotencyClaim::Unexpanded(pending) => {
+            // The write committed and recorded its answer; its process died before resolving
+            // `expand[]`. Expanding reads, so doing it now has no effect of its own.
+            let mut body: Value = serde_json::from_slice(&pending.0.body).map_err(|e| ApiError::internal(&e))?;
+            crate::http::v1::expand_for(&state, &caller, &mut body, &expand).await?;
+            let stored = StoredResponse {
+                status: pending.0.status,
+                body: serde_json::to_vec(&body).map_err(|e| ApiError::internal(&e))?,
+            };
+            state
+                .store
+                .complete_idempotency_expansion(&caller.platform_id, &key, &stored)
+                .await?;
+            let mut response = replay(stored);
+            response.headers_mut().insert("idempotency-key", key_header);
             Ok(response)
         }
         IdempotencyClaim::Mismatch => Err(ApiError::idempotency_mismatch(&key)),
         IdempotencyClaim::InProgress => Err(ApiError::idempotency_in_progress(&key)),
-        IdempotencyClaim::Claimed => {
+        IdempotencyClaim::Claimed(claim) => {
+            let mut parts = parts;
+            parts.extensions.insert(claim.clone());
             let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let (mut head, body) = response.into_parts();
             let body = to_bytes(body, usize::MAX).await.map_err(|e| ApiError::internal(&e))?;
@@ -74,17 +104,44 @@ pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next)
                     status: head.status.as_u16(),
                     body: body.to_vec(),
                 };
-                state
-                    .store
-                    .complete_idempotency_key(&caller.platform_id, &key, &stored)
-                    .await?;
+                state.store.complete_idempotency_key(&claim, &stored).await?;
             } else {
-                state.store.release_idempotency_key(&caller.platform_id, &key).await?;
+                state.store.release_idempotency_key(&claim).await?;
             }
-            head.headers
-                .insert("idempotency-key", HeaderValue::from_str(&key).expect("checked ASCII"));
+            head.headers.insert("idempotency-key", key_header);
             Ok(Response::from_parts(head, Body::from(body)))
         }
+    }
+}
+
+/// The idempotency claim of a keyed request, for the handler to pass to its store write.
+pub struct Keyed(pub Option<KeyClaim>);
+
+impl Keyed {
+    /// What an earlier attempt under this key, whose process died, noted it had started.
+    pub fn recovery(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|c| c.recovery.as_deref())
+    }
+
+    /// Notes what this request starts whose effect commits elsewhere (see [`Keyed::recovery`]).
+    pub async fn note_recovery(&self, state: &AppState, recovery: &str) -> Result<(), ApiError> {
+        if let Some(claim) = &self.0 {
+            state.store.note_idempotency_recovery(claim, recovery).await?;
+        }
+        Ok(())
+    }
+
+    /// The answer the write records under the key, rendered by `render` from what it wrote.
+    pub fn reply<'a, T: ?Sized>(&'a self, render: &'a (dyn Fn(&T) -> Value + Send + Sync)) -> Option<Reply<'a, T>> {
+        self.0.as_ref().map(|claim| Reply::new(claim, render))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Keyed {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(Self(parts.extensions.get::<KeyClaim>().cloned()))
     }
 }
 

@@ -125,6 +125,19 @@ pub fn parse_body(bytes: &[u8], is_json: bool) -> Result<Map<String, Value>, Api
     }
 }
 
+/// The `expand[]` paths a request asks for, or none if its parameters cannot be read (the
+/// handler refuses those).
+pub fn expand_paths(query: Option<&str>, body: &[u8], is_json: bool) -> Vec<String> {
+    let Ok(mut tree) = parse_form(query.unwrap_or("").as_bytes()) else {
+        return Vec::new();
+    };
+    match parse_body(body, is_json) {
+        Ok(map) => tree.extend(map),
+        Err(_) => return Vec::new(),
+    }
+    take_expand(&mut tree).unwrap_or_default()
+}
+
 fn take_expand(tree: &mut Map<String, Value>) -> Result<Vec<String>, ApiError> {
     let invalid = || {
         ApiError::invalid(

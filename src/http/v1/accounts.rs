@@ -16,6 +16,7 @@ use crate::domain::session::Feature;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
@@ -133,12 +134,22 @@ async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<NoParams>,
 ) -> ApiResult<Json<Value>> {
     let render = |a: &LinkedAccount| account_json(a);
+    // The disconnect and its answer commit together; revoking the bank consent follows it.
+    // A crash in between leaves the consent active, as an unreachable bank does (the account
+    // stays disconnected, and no data is fetched for it again); a retry replays the answer.
     let (account, last) = state
         .store
-        .disconnect_account(&caller.platform_id, &id, state.clock.now(), &render)
+        .disconnect_account(
+            &caller.platform_id,
+            &id,
+            state.clock.now(),
+            &render,
+            keyed.reply(&render).as_ref(),
+        )
         .await?
         .ok_or_else(|| no_such_account(&id))?;
     if last {
@@ -192,6 +203,7 @@ async fn refresh_account(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<RefreshParams>,
 ) -> ApiResult<Json<Value>> {
     let features = req.params.features;
@@ -200,7 +212,7 @@ async fn refresh_account(
     }
     let now = state.clock.now();
     let mut plan = |a: &mut LinkedAccount| refresh::request(a, &features, now);
-    let account = start(&state, &caller, &id, &mut plan).await?;
+    let account = start(&state, &caller, &keyed, &id, &mut plan).await?;
     respond_account(&state, &caller, &account, &req.expand).await
 }
 
@@ -222,6 +234,7 @@ async fn subscribe(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<SubscriptionParams>,
 ) -> ApiResult<Json<Value>> {
     if req.params.features.is_empty() {
@@ -243,7 +256,7 @@ async fn subscribe(
         }
         refresh::request(a, &[Feature::Transactions], now)
     };
-    let account = start(&state, &caller, &id, &mut plan).await?;
+    let account = start(&state, &caller, &keyed, &id, &mut plan).await?;
     respond_account(&state, &caller, &account, &req.expand).await
 }
 
@@ -251,6 +264,7 @@ async fn unsubscribe(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<SubscriptionParams>,
 ) -> ApiResult<Json<Value>> {
     if req.params.features.is_empty() {
@@ -260,20 +274,28 @@ async fn unsubscribe(
         a.subscriptions.retain(|s| s != "transactions");
         Ok(Vec::new())
     };
-    let account = start(&state, &caller, &id, &mut plan).await?;
+    let account = start(&state, &caller, &keyed, &id, &mut plan).await?;
     respond_account(&state, &caller, &account, &req.expand).await
 }
 
 async fn start(
     state: &AppState,
     caller: &Caller,
+    keyed: &Keyed,
     id: &str,
     plan: &mut (dyn FnMut(&mut LinkedAccount) -> Result<Vec<Feature>, crate::domain::fields::Invalid> + Send),
 ) -> ApiResult<LinkedAccount> {
     let render = |a: &LinkedAccount| account_json(a);
     let account = state
         .store
-        .start_refresh(&caller.platform_id, id, plan, state.clock.now(), &render)
+        .start_refresh(
+            &caller.platform_id,
+            id,
+            plan,
+            state.clock.now(),
+            &render,
+            keyed.reply(&render).as_ref(),
+        )
         .await?
         .ok_or_else(|| no_such_account(id))?;
     state.jobs_ready.notify_waiters();

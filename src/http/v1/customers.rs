@@ -13,6 +13,7 @@ use crate::domain::fields::{Address, Change};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, RangeParam, cursor_error, list_object};
 use crate::http::stripe::params::lenient::{Clearable, MetadataParam};
 use crate::http::stripe::params::{NoParams, Params};
@@ -90,9 +91,17 @@ struct ListFilter {
     created: Option<RangeParam>,
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, req: Params<CustomerParams>) -> ApiResult<Json<Value>> {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    keyed: Keyed,
+    req: Params<CustomerParams>,
+) -> ApiResult<Json<Value>> {
     let customer = Customer::create(&caller.platform_id, req.params.into(), state.clock.now())?;
-    state.store.insert_customer(&customer).await?;
+    state
+        .store
+        .insert_customer(&customer, keyed.reply(&customer_json).as_ref())
+        .await?;
     respond(&state, &caller, customer_json(&customer), &req.expand).await
 }
 
@@ -117,13 +126,19 @@ async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<CustomerParams>,
 ) -> ApiResult<Json<Value>> {
     let mut changes = Some(CustomerChanges::from(req.params));
     let mut apply = |c: &mut Customer| c.update(changes.take().unwrap_or_default());
     let customer = state
         .store
-        .modify_customer(&caller.platform_id, &id, &mut apply)
+        .modify_customer(
+            &caller.platform_id,
+            &id,
+            &mut apply,
+            keyed.reply(&customer_json).as_ref(),
+        )
         .await?
         .ok_or_else(|| no_such_customer(&id))?;
     respond(&state, &caller, customer_json(&customer), &req.expand).await

@@ -9,6 +9,7 @@ mod owners;
 mod ownership_match;
 pub mod render;
 mod resolver;
+pub use resolver::expand_for;
 pub mod sessions;
 mod test_accounts;
 mod test_helpers;

@@ -246,7 +246,9 @@ async fn create(
     let now = state.clock.now();
     let fingerprint = matching::input_fingerprint(kind, customer_id.as_deref(), &info);
     let since = now - WINDOW_SECS;
-    // A repeated input is answered from its stored match without scoring or locking.
+    // A repeated input is answered from its stored match without scoring or locking. This is
+    // also what makes a keyed match safe across a crash: a retry of a match that committed
+    // finds it here (same input, same answer), and a match that never committed is made once.
     if let Some(stored) = state
         .store
         .find_match(&caller.platform_id, &account.id, &fingerprint, since)

@@ -14,6 +14,7 @@ use crate::domain::session::{AccountHolder, Feature, NewSession, Permission, SUB
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::{Clearable, Int};
@@ -188,10 +189,21 @@ fn validate_filters(f: FiltersParam) -> ApiResult<SessionFilters> {
     })
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, req: Params<CreateParams>) -> ApiResult<Json<Value>> {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    keyed: Keyed,
+    req: Params<CreateParams>,
+) -> ApiResult<Json<Value>> {
     let new = new_session(&state, &caller, req.params).await?;
     let session = Session::create(&caller.platform_id, new, state.clock.now())?;
-    state.store.insert_session(&session).await?;
+    // A new session has no accounts yet: its answer is known before the insert.
+    let url = hosted_url(&state, &session);
+    let render = move |s: &Session| session_json(s, Vec::new(), &url);
+    state
+        .store
+        .insert_session(&session, keyed.reply(&render).as_ref())
+        .await?;
     respond_session(&state, &caller, &session, &req.expand).await
 }
 

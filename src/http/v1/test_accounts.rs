@@ -19,6 +19,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::link::browser::{Browser, Decision};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::Int;
 use crate::store::link::AccountFilter;
@@ -184,7 +185,23 @@ fn spec_of(p: &mut CreateParams) -> ApiResult<TestAccountSpec> {
     })
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, req: Params<CreateParams>) -> ApiResult<Json<Value>> {
+/// The account is made at the bank and linked through this server's own `/link` callback,
+/// which commits it: no one transaction holds the bank and the link. With an
+/// `Idempotency-Key` the helper notes the session it links through under the key before it
+/// starts. If the process dies before the link commits, a retry starts afresh (the first
+/// try's bank account and pending session stay unreferenced). If it dies after, the retry
+/// finds the session's linked account and answers with it instead of linking a second one.
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    keyed: Keyed,
+    req: Params<CreateParams>,
+) -> ApiResult<Json<Value>> {
+    if let Some(session_id) = keyed.recovery()
+        && let Some(account) = first_linked(&state, &caller, session_id).await?
+    {
+        return respond(&state, &caller, account_json(&account), &req.expand).await;
+    }
     let mut p = req.params;
     if let Some(institution) = &p.institution
         && institution != TEST_INSTITUTION
@@ -236,7 +253,8 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
     };
     let session = Session::create(&caller.platform_id, new, state.clock.now())?;
     let created = state.store.create_test_account(&spec, state.clock.now()).await?;
-    state.store.insert_session(&session).await?;
+    state.store.insert_session(&session, None).await?;
+    keyed.note_recovery(&state, &session.id).await?;
     let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
     let decision = Decision::Approve(Some(vec![created.account_id.clone()]));
     browser
@@ -249,25 +267,8 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
         )
         .await
         .map_err(|e| e.into_api_error())?;
-    let filter = AccountFilter {
-        session_id: Some(session.id.clone()),
-        ..AccountFilter::default()
-    };
-    let linked = state
-        .store
-        .list_accounts(
-            &caller.platform_id,
-            &filter,
-            &PageRequest {
-                limit: 1,
-                cursor: Cursor::Start,
-            },
-        )
-        .await?;
-    let mut account = linked
-        .data
-        .into_iter()
-        .next()
+    let mut account = first_linked(&state, &caller, &session.id)
+        .await?
         .ok_or_else(|| ApiError::internal(&"the test account was not linked"))?;
     if delay > 0 && !prefetch.is_empty() {
         let now = state.clock.now();
@@ -275,10 +276,28 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
         let render = |a: &crate::domain::account::LinkedAccount| account_json(a);
         account = state
             .store
-            .start_refresh(&caller.platform_id, &account.id, &mut plan, now + delay, &render)
+            .start_refresh(&caller.platform_id, &account.id, &mut plan, now + delay, &render, None)
             .await?
             .ok_or_else(|| ApiError::internal(&"the test account vanished"))?;
     }
     let body = account_json(&account);
     respond(&state, &caller, body, &req.expand).await
+}
+
+/// The account a session linked, if its link committed.
+async fn first_linked(
+    state: &AppState,
+    caller: &Caller,
+    session_id: &str,
+) -> ApiResult<Option<crate::domain::account::LinkedAccount>> {
+    let filter = AccountFilter {
+        session_id: Some(session_id.to_owned()),
+        ..AccountFilter::default()
+    };
+    let page = PageRequest {
+        limit: 1,
+        cursor: Cursor::Start,
+    };
+    let linked = state.store.list_accounts(&caller.platform_id, &filter, &page).await?;
+    Ok(linked.data.into_iter().next())
 }

@@ -14,6 +14,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::link::browser::{Browser, Decision};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::Params;
 
 pub fn routes() -> Router<AppState> {
@@ -55,10 +56,18 @@ fn default_username(institution: &str) -> &'static str {
 /// The documented password of every seeded sandbox user.
 pub const SANDBOX_PASSWORD: &str = "password123";
 
+/// The link commits in this server's own `/link` callback, not in this request, and the bank
+/// is called before it: no one transaction can hold both. With an `Idempotency-Key` the
+/// helper notes under the key that it is linking this session before it starts. If the
+/// process dies before the link commits, the session is still pending and a retry links it
+/// (the bank grant of the first try is left unreferenced: no account points at it). If it
+/// dies after, the retry finds the note and a session no longer pending, and answers with
+/// the session as linked instead of linking again.
 async fn complete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<CompleteParams>,
 ) -> ApiResult<Json<Value>> {
     let p = req.params;
@@ -67,6 +76,9 @@ async fn complete(
         .get_session(&caller.platform_id, &id)
         .await?
         .ok_or_else(|| ApiError::no_such("financial_connections.session", &id, "session"))?;
+    if keyed.recovery() == Some(session.id.as_str()) && session.status != SessionStatus::Pending {
+        return Ok(Json(render_session(&state, &session).await?));
+    }
     if session.status != SessionStatus::Pending {
         return Err(ApiError::invalid(
             "session_not_pending",
@@ -91,6 +103,7 @@ async fn complete(
         Outcome::Failure => Decision::BankFailure,
     };
     let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
+    keyed.note_recovery(&state, &session.id).await?;
     browser
         .link(&session.client_secret, &institution, &username, &password, decision)
         .await

@@ -11,6 +11,7 @@ use crate::domain::webhook::{EndpointChanges, NewEndpoint, WebhookEndpoint};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
@@ -88,7 +89,12 @@ fn check_api_version(v: &str) -> Result<(), ApiError> {
     }
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, req: Params<CreateParams>) -> ApiResult<Json<Value>> {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    keyed: Keyed,
+    req: Params<CreateParams>,
+) -> ApiResult<Json<Value>> {
     let p = req.params;
     if p.connect.is_some_and(|c| c.0) {
         return Err(ApiError::invalid(
@@ -111,7 +117,12 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
         api_version: p.api_version,
     };
     let endpoint = WebhookEndpoint::create(&caller.platform_id, new, &state.delivery.destination, state.clock.now())?;
-    state.store.insert_webhook_endpoint(&endpoint).await?;
+    // The signing secret is shown only here, so a replay must be this answer, not a read.
+    let render = |e: &WebhookEndpoint| e.to_json(true);
+    state
+        .store
+        .insert_webhook_endpoint(&endpoint, keyed.reply(&render).as_ref())
+        .await?;
     Ok(Json(endpoint.to_json(true)))
 }
 
@@ -133,6 +144,7 @@ async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    keyed: Keyed,
     req: Params<UpdateParams>,
 ) -> ApiResult<Json<Value>> {
     let p = req.params;
@@ -145,9 +157,10 @@ async fn update(
     });
     let policy = state.delivery.destination;
     let mut apply = |e: &mut WebhookEndpoint| e.update(changes.take().unwrap_or_default(), &policy);
+    let render = |e: &WebhookEndpoint| e.to_json(false);
     let endpoint = state
         .store
-        .modify_webhook_endpoint(&caller.platform_id, &id, &mut apply)
+        .modify_webhook_endpoint(&caller.platform_id, &id, &mut apply, keyed.reply(&render).as_ref())
         .await?
         .ok_or_else(|| no_such_endpoint(&id))?;
     Ok(Json(endpoint.to_json(false)))

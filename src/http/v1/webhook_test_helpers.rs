@@ -25,6 +25,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
+use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::Int;
@@ -54,6 +55,7 @@ async fn create_events(
     caller: Caller,
     Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
+    keyed: Keyed,
     req: Params<CreateParams>,
 ) -> ApiResult<Json<Value>> {
     let p = req.params;
@@ -105,22 +107,31 @@ async fn create_events(
             Event::new(&caller.platform_id, &kind, data, request.clone(), None, now)
         })
         .collect();
-    state.store.insert_events(&events).await?;
+    let render = |events: &[Event]| created_events_json(events);
+    state
+        .store
+        .insert_events(&events, keyed.reply(&render).as_ref())
+        .await?;
+    Ok(Json(created_events_json(&events)))
+}
+
+/// The answer to creating test events: the list as written.
+fn created_events_json(events: &[Event]) -> Value {
     let data: Vec<Value> = events
-        .into_iter()
+        .iter()
         .map(|event| {
             stored_event_json(&StoredEvent {
-                event,
+                event: event.clone(),
                 pending_webhooks: 0,
             })
         })
         .collect();
-    Ok(Json(json!({
+    json!({
         "object": "list",
         "data": data,
         "has_more": false,
         "url": "/v1/test_helpers/events",
-    })))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +140,9 @@ struct ResendParams {
     webhook_endpoint: Option<String>,
 }
 
+/// Resend keeps the layer's own answer store (no answer is recorded in its transaction): a
+/// crash between queueing and answering, then a retry, queues the event once more. The same
+/// event id reaches the receiver again, as any webhook may arrive more than once.
 async fn resend(
     State(state): State<AppState>,
     caller: Caller,

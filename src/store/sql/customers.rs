@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use super::SqlStore;
 use super::list::{FilterValue, ListSpec, fetch_page};
 use crate::domain::customer::{Customer, CustomerFilter};
+use crate::domain::idempotency::Reply;
 use crate::domain::page::{Page, PageRequest};
 use crate::store::{Modify, StoreError, StoreResult};
 
@@ -41,8 +42,9 @@ fn encode_json(c: &Customer) -> (Option<String>, String) {
     (address, metadata)
 }
 
-pub(super) async fn insert(store: &SqlStore, c: &Customer) -> StoreResult<()> {
+pub(super) async fn insert(store: &SqlStore, c: &Customer, reply: Option<&Reply<'_, Customer>>) -> StoreResult<()> {
     let (address, metadata) = encode_json(c);
+    let mut tx = store.write.begin().await?;
     sqlx::query(
         "INSERT INTO customers (id, platform_id, created, deleted_at, name, email, phone, \
          description, address, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -57,8 +59,10 @@ pub(super) async fn insert(store: &SqlStore, c: &Customer) -> StoreResult<()> {
     .bind(&c.description)
     .bind(address)
     .bind(metadata)
-    .execute(&store.write)
+    .execute(&mut *tx)
     .await?;
+    super::record_reply(&mut tx, &store.cipher, reply, c).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -77,6 +81,7 @@ pub(super) async fn modify(
     platform_id: &str,
     id: &str,
     change: Modify<'_, Customer>,
+    reply: Option<&Reply<'_, Customer>>,
 ) -> StoreResult<Option<Customer>> {
     let mut tx = store.write.begin().await?;
     let sql = format!(
@@ -108,6 +113,7 @@ pub(super) async fn modify(
     .bind(metadata)
     .execute(&mut *tx)
     .await?;
+    super::record_reply(&mut tx, &store.cipher, reply, &customer).await?;
     tx.commit().await?;
     Ok(Some(customer))
 }

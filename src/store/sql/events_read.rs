@@ -118,11 +118,16 @@ impl EventStore for SqlStore {
         fetch_page(&self.read, spec, platform_id, page, from_row).await
     }
 
-    async fn insert_events(&self, list: &[Event]) -> StoreResult<()> {
+    async fn insert_events(
+        &self,
+        list: &[Event],
+        reply: Option<&crate::domain::idempotency::Reply<'_, [Event]>>,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         for e in list {
             events::insert(&mut tx, e).await?;
         }
+        super::record_reply(&mut tx, &self.cipher, reply, list).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -5,6 +5,8 @@ mod bank;
 mod customers;
 mod events_read;
 mod idempotency;
+pub(crate) use idempotency::record_in as record_reply;
+pub(crate) mod incarnation;
 mod link;
 pub(crate) mod list;
 mod matching;
@@ -21,7 +23,7 @@ use std::sync::Arc;
 use super::{CustomerStore, IdempotencyStore, Modify, PlatformStore, StoreInfo, StoreResult};
 use crate::crypto::Cipher;
 use crate::domain::customer::{Customer, CustomerFilter};
-use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use crate::domain::idempotency::{IdempotencyClaim, KeyClaim, Reply, StoredResponse};
 use crate::domain::key_permissions::KeyPermissions;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::platform::{KeyGrant, KeyHash, Platform};
@@ -69,6 +71,8 @@ pub(crate) struct SqlStore {
     pub(crate) backend: Backend,
     /// Seals personal data and secrets before they reach a column.
     pub(crate) cipher: Arc<Cipher>,
+    /// This process, as named in its idempotency claims.
+    pub(crate) incarnation: incarnation::Incarnation,
 }
 
 #[async_trait]
@@ -119,8 +123,8 @@ impl PlatformStore for SqlStore {
 
 #[async_trait]
 impl CustomerStore for SqlStore {
-    async fn insert_customer(&self, customer: &Customer) -> StoreResult<()> {
-        customers::insert(self, customer).await
+    async fn insert_customer(&self, customer: &Customer, reply: Option<&Reply<'_, Customer>>) -> StoreResult<()> {
+        customers::insert(self, customer, reply).await
     }
 
     async fn get_customer(&self, platform_id: &str, id: &str) -> StoreResult<Option<Customer>> {
@@ -132,8 +136,9 @@ impl CustomerStore for SqlStore {
         platform_id: &str,
         id: &str,
         change: Modify<'_, Customer>,
+        reply: Option<&Reply<'_, Customer>>,
     ) -> StoreResult<Option<Customer>> {
-        customers::modify(self, platform_id, id, change).await
+        customers::modify(self, platform_id, id, change, reply).await
     }
 
     async fn delete_customer(&self, platform_id: &str, id: &str, now: i64) -> StoreResult<bool> {
@@ -157,22 +162,31 @@ impl IdempotencyStore for SqlStore {
         platform_id: &str,
         key: &str,
         fingerprint: &str,
+        expand_pending: bool,
         now: i64,
     ) -> StoreResult<IdempotencyClaim> {
-        idempotency::claim(self, platform_id, key, fingerprint, now).await
+        idempotency::claim(self, platform_id, key, fingerprint, expand_pending, now).await
     }
 
-    async fn complete_idempotency_key(
+    async fn complete_idempotency_key(&self, claim: &KeyClaim, response: &StoredResponse) -> StoreResult<()> {
+        idempotency::complete(self, claim, response).await
+    }
+
+    async fn complete_idempotency_expansion(
         &self,
         platform_id: &str,
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()> {
-        idempotency::complete(self, platform_id, key, response).await
+        idempotency::complete_expansion(self, platform_id, key, response).await
     }
 
-    async fn release_idempotency_key(&self, platform_id: &str, key: &str) -> StoreResult<()> {
-        idempotency::release(self, platform_id, key).await
+    async fn note_idempotency_recovery(&self, claim: &KeyClaim, recovery: &str) -> StoreResult<()> {
+        idempotency::note_recovery(self, claim, recovery).await
+    }
+
+    async fn release_idempotency_key(&self, claim: &KeyClaim) -> StoreResult<()> {
+        idempotency::release(self, claim).await
     }
 
     async fn purge_idempotency_keys(&self, before: i64) -> StoreResult<u64> {

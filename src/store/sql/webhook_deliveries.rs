@@ -287,8 +287,12 @@ async fn resend(
 
 #[async_trait]
 impl WebhookStore for SqlStore {
-    async fn insert_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
-        webhooks::insert(self, endpoint).await
+    async fn insert_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpoint,
+        reply: Option<&crate::domain::idempotency::Reply<'_, WebhookEndpoint>>,
+    ) -> StoreResult<()> {
+        webhooks::insert(self, endpoint, reply).await
     }
 
     async fn get_webhook_endpoint(&self, platform_id: &str, id: &str) -> StoreResult<Option<WebhookEndpoint>> {
@@ -300,8 +304,9 @@ impl WebhookStore for SqlStore {
         platform_id: &str,
         id: &str,
         change: Modify<'_, WebhookEndpoint>,
+        reply: Option<&crate::domain::idempotency::Reply<'_, WebhookEndpoint>>,
     ) -> StoreResult<Option<WebhookEndpoint>> {
-        webhooks::modify(self, platform_id, id, change).await
+        webhooks::modify(self, platform_id, id, change, reply).await
     }
 
     async fn delete_webhook_endpoint(&self, platform_id: &str, id: &str, now: i64) -> StoreResult<bool> {

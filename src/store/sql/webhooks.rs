@@ -1,6 +1,7 @@
 //! Webhook endpoints: one row each (secret sealed), and one `webhook_endpoint_events` row per
 //! enabled type so the outbox fan-out is a join.
 
+use crate::domain::idempotency::Reply;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -76,7 +77,11 @@ fn json_text<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("endpoint fields serialise")
 }
 
-pub(super) async fn insert(store: &SqlStore, e: &WebhookEndpoint) -> StoreResult<()> {
+pub(super) async fn insert(
+    store: &SqlStore,
+    e: &WebhookEndpoint,
+    reply: Option<&Reply<'_, WebhookEndpoint>>,
+) -> StoreResult<()> {
     let mut tx = store.write.begin().await?;
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, platform_id, created, url, enabled_events, description, metadata, \
@@ -95,6 +100,7 @@ pub(super) async fn insert(store: &SqlStore, e: &WebhookEndpoint) -> StoreResult
     .execute(&mut *tx)
     .await?;
     write_event_types(&mut tx, e).await?;
+    super::record_reply(&mut tx, &store.cipher, reply, e).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -125,6 +131,7 @@ pub(super) async fn modify(
     platform_id: &str,
     id: &str,
     change: Modify<'_, WebhookEndpoint>,
+    reply: Option<&Reply<'_, WebhookEndpoint>>,
 ) -> StoreResult<Option<WebhookEndpoint>> {
     let mut tx = store.write.begin().await?;
     let sql = format!(
@@ -158,6 +165,7 @@ pub(super) async fn modify(
     if was == EndpointStatus::Enabled && e.status == EndpointStatus::Disabled {
         fail_pending(&mut tx, id, "endpoint disabled").await?;
     }
+    super::record_reply(&mut tx, &store.cipher, reply, &e).await?;
     tx.commit().await?;
     Ok(Some(e))
 }

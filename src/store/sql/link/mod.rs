@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::SqlStore;
 use crate::domain::account::{Authorization, LinkedAccount};
 use crate::domain::event::Event;
+use crate::domain::idempotency::Reply;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::refresh::RefreshJob;
 use crate::domain::session::{Session, SessionStatus};
@@ -28,8 +29,8 @@ pub(super) fn digest(secret: &str) -> String {
 
 #[async_trait]
 impl LinkStore for SqlStore {
-    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        sessions::insert(self, session).await
+    async fn insert_session(&self, session: &Session, reply: Option<&Reply<'_, Session>>) -> StoreResult<()> {
+        sessions::insert(self, session, reply).await
     }
 
     async fn get_session(&self, platform_id: &str, id: &str) -> StoreResult<Option<Session>> {

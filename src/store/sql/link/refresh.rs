@@ -7,6 +7,7 @@ use sqlx::Row;
 use super::{accounts, events, jobs, ownership, transactions};
 use crate::domain::account::{AccountStatus, AuthorizationStatus, LinkedAccount, RefreshStatus};
 use crate::domain::event::{Event, EventRequest};
+use crate::domain::idempotency::Reply;
 use crate::domain::ownership::{Owner, Ownership};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::refresh::{self, RefreshJob};
@@ -36,6 +37,7 @@ impl RefreshStore for SqlStore {
         plan: Plan<'_>,
         run_after: i64,
         _render: Render<'_>,
+        reply: Option<&Reply<'_, LinkedAccount>>,
     ) -> StoreResult<Option<LinkedAccount>> {
         let mut tx = self.write.begin().await?;
         let Some(mut account) = accounts::lock(&mut tx, self.backend, platform_id, account_id).await? else {
@@ -46,6 +48,7 @@ impl RefreshStore for SqlStore {
             jobs::insert(&mut tx, &RefreshJob::new(&account, feature, run_after), run_after).await?;
         }
         accounts::update(&mut tx, &account).await?;
+        crate::store::sql::record_reply(&mut tx, &self.cipher, reply, &account).await?;
         tx.commit().await?;
         Ok(Some(account))
     }
@@ -143,6 +146,7 @@ impl RefreshStore for SqlStore {
         account_id: &str,
         now: i64,
         render: Render<'_>,
+        reply: Option<&Reply<'_, LinkedAccount>>,
     ) -> StoreResult<Option<(LinkedAccount, bool)>> {
         let mut tx = self.write.begin().await?;
         let Some(mut account) = accounts::lock(&mut tx, self.backend, platform_id, account_id).await? else {
@@ -172,6 +176,7 @@ impl RefreshStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?
         .try_get::<i64, _>("n")?;
+        crate::store::sql::record_reply(&mut tx, &self.cipher, reply, &account).await?;
         tx.commit().await?;
         Ok(Some((account, remaining == 0)))
     }

@@ -4,6 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::digest;
+use crate::domain::idempotency::Reply;
 use crate::domain::session::{AccountHolder, Session, SessionStatus};
 use crate::store::sql::{Backend, SqlStore};
 use crate::store::{StoreError, StoreResult};
@@ -49,12 +50,13 @@ fn from_row(store: &SqlStore, row: &AnyRow) -> StoreResult<Session> {
     })
 }
 
-pub(super) async fn insert(store: &SqlStore, s: &Session) -> StoreResult<()> {
+pub(super) async fn insert(store: &SqlStore, s: &Session, reply: Option<&Reply<'_, Session>>) -> StoreResult<()> {
     let (holder_type, holder_id) = match &s.account_holder {
         AccountHolder::Customer(id) => ("customer", id),
         AccountHolder::Account(id) => ("account", id),
     };
     let to_json = |v: serde_json::Result<String>| v.map_err(|e| StoreError::Corrupt(e.to_string()));
+    let mut tx = store.write.begin().await?;
     sqlx::query(
         "INSERT INTO fc_sessions (id, platform_id, created, client_secret, client_secret_hash, holder_type, \
          holder_id, permissions, prefetch, filters, account_limit, return_url, status, failure_reason) \
@@ -74,8 +76,10 @@ pub(super) async fn insert(store: &SqlStore, s: &Session) -> StoreResult<()> {
     .bind(&s.return_url)
     .bind(s.status.as_str())
     .bind(&s.failure_reason)
-    .execute(&store.write)
+    .execute(&mut *tx)
     .await?;
+    crate::store::sql::record_reply(&mut tx, &store.cipher, reply, s).await?;
+    tx.commit().await?;
     Ok(())
 }
 
