@@ -1,6 +1,7 @@
 //! Personal data stays sealed wherever the store writes it: after the main path (customer,
 //! session linked by the test helper, the account with `expand[]=ownership`, owners,
-//! transactions, an ownership match, a delivered webhook, and a keyed disconnect that answers
+//! transactions, an ownership match, a delivered webhook whose receiver's answer names the
+//! owner, and a keyed disconnect that answers
 //! with the ownership), a dump of the store holds none of the bank owner's values in the
 //! clear: the SQLite file and its WAL byte for byte, or `pg_dump` with every bytea decoded.
 
@@ -8,9 +9,10 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::both_stores;
-use crate::harness::{Backend, KEY, TestApp, json};
+use crate::harness::{Backend, KEY, TestApp, json, settings_for};
 use crate::ownership_match::post_match;
-use crate::webhooks_support::{Receiver, create_endpoint};
+use crate::webhooks_support::{Receiver, Reply, create_endpoint};
+use sandbank::workers::dispatcher::Dispatcher;
 
 both_stores!(a_dump_after_the_main_path_holds_no_owner_data_in_the_clear);
 
@@ -40,9 +42,15 @@ async fn ok(res: reqwest::Response) -> Value {
 }
 
 async fn a_dump_after_the_main_path_holds_no_owner_data_in_the_clear(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let mut receiver = Receiver::ok().await;
-    create_endpoint(&app.base, KEY, &receiver.url, &["*"]).await;
+    // The test sends webhooks itself, one dispatcher step at a time, so the attempt is
+    // recorded before the dump.
+    let mut settings = settings_for(backend).await;
+    settings.dispatcher = false;
+    let app = TestApp::spawn_with(settings).await;
+    let dispatcher = Dispatcher::new(app.state.clone()).unwrap();
+    // A receiver whose answer carries the owner's name: the attempt log keeps an excerpt.
+    let mut receiver = Receiver::start(vec![], Reply::Body(200, "thanks, Jenny Rosen".into())).await;
+    let (endpoint, _) = create_endpoint(&app.base, KEY, &receiver.url, &["*"]).await;
 
     let customer = app.customer(CUSTOMER).await["id"].as_str().unwrap().to_owned();
     let session = ok(app
@@ -101,8 +109,18 @@ async fn a_dump_after_the_main_path_holds_no_owner_data_in_the_clear(backend: Ba
     )
     .await;
     assert_eq!(status, 200, "{matched}");
-    // A webhook delivered to a real receiver, its attempt recorded.
+    // Webhooks delivered to a real receiver, their attempts recorded; the excerpt is readable
+    // through the API.
+    while dispatcher.step().await.unwrap() > 0 {}
     receiver.next().await;
+    let attempts = ok(app
+        .get(&format!("/v1/test_helpers/webhook_endpoints/{endpoint}/attempts"))
+        .await)
+    .await;
+    assert_eq!(
+        attempts["data"][0]["response_body"], "thanks, Jenny Rosen",
+        "{attempts}"
+    );
 
     let disconnected = ok(app
         .request(

@@ -18,6 +18,7 @@ use super::link::events;
 use super::list::{FilterValue, ListSpec, fetch_page};
 use super::webhooks::{self, fail_pending};
 use super::{Backend, SqlStore};
+use crate::crypto::Cipher;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::webhook::{EndpointStatus, WebhookAttempt, WebhookEndpoint};
 use crate::store::events::StoredEvent;
@@ -28,10 +29,19 @@ use crate::store::{Modify, StoreResult};
 const ATTEMPT_COLUMNS: &str = "id, platform_id, endpoint_id, event_id, created, attempt, url, status, status_code, \
                                duration_ms, response_body, error";
 
-fn attempt_from_row(row: &AnyRow) -> StoreResult<WebhookAttempt> {
+/// What a receiver answers is not ours to read in the clear: its excerpt is stored sealed,
+/// like every body sandbank keeps (the idempotency store's answers too), bound to its attempt.
+fn reply_context(attempt_id: &str) -> String {
+    format!("webhook_attempts:{attempt_id}:response_body")
+}
+
+fn attempt_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<WebhookAttempt> {
     let status: String = row.try_get("status")?;
+    let id: String = row.try_get("id")?;
+    let sealed: Option<String> = row.try_get("response_body")?;
+    let response_body = cipher.open_opt(sealed.as_deref(), &reply_context(&id))?;
     Ok(WebhookAttempt {
-        id: row.try_get("id")?,
+        id,
         platform_id: row.try_get("platform_id")?,
         endpoint_id: row.try_get("endpoint_id")?,
         event_id: row.try_get("event_id")?,
@@ -41,7 +51,7 @@ fn attempt_from_row(row: &AnyRow) -> StoreResult<WebhookAttempt> {
         succeeded: status == "succeeded",
         status_code: row.try_get("status_code")?,
         duration_ms: row.try_get("duration_ms")?,
-        response_body: row.try_get("response_body")?,
+        response_body,
         error: row.try_get("error")?,
     })
 }
@@ -186,7 +196,7 @@ async fn record(store: &SqlStore, r: &AttemptRecord) -> StoreResult<()> {
     .bind(if a.succeeded { "succeeded" } else { "failed" })
     .bind(a.status_code)
     .bind(a.duration_ms)
-    .bind(&a.response_body)
+    .bind(store.cipher.seal_opt(a.response_body.as_deref(), &reply_context(&a.id)))
     .bind(&a.error)
     .bind(r.delivery_id)
     .bind(&r.worker)
@@ -351,7 +361,10 @@ impl WebhookStore for SqlStore {
                 FilterValue::Text(event_id.map(str::to_owned)),
             ],
         };
-        fetch_page(&self.read, spec, platform_id, page, attempt_from_row).await
+        fetch_page(&self.read, spec, platform_id, page, |row| {
+            attempt_from_row(&self.cipher, row)
+        })
+        .await
     }
 
     async fn resend_event(
