@@ -34,3 +34,4 @@ mod webhooks_delivery;
 mod webhooks_listen;
 mod webhooks_processes;
 mod webhooks_support;
+mod data_files;
