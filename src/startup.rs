@@ -63,7 +63,8 @@ impl App {
         let public_url = settings.public_url_for(listener.local_addr()?);
         let bank = BankState::load(&store, &public_url)
             .await?
-            .with_slow_delay(Duration::from_millis(settings.slow_bank_delay_ms));
+            .with_slow_delay(Duration::from_millis(settings.slow_bank_delay_ms))
+            .with_fixed_code(settings.bank_fixed_code);
         let state = AppState(Arc::new(AppInner {
             store,
             clock,
@@ -125,7 +126,12 @@ impl App {
         let dispatching = dispatcher.map(|d| tokio::spawn(d.run(shutdown.clone())));
         let writes = state.writes.clone();
         let serve =
-            axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+            // With the peer address: the bank pages throttle sign-in per client address.
+            axum::serve(
+                listener,
+                http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         // Connections are closed once served; writes whose client left may still be running.
         let server = async {
             serve.await?;

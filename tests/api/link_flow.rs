@@ -132,7 +132,8 @@ async fn the_user_returns_to_the_return_url(backend: Backend) {
         &[("return_url", "https://platform.example/after-link")],
     )
     .await;
-    let browser = sandbank::http::link::browser::Browser::new(&app.base).unwrap();
+    let browser =
+        sandbank::http::link::browser::Browser::new(&app.base, sandbank::http::link::browser::TEST_CODE).unwrap();
     let secret = s["client_secret"].as_str().unwrap();
     let end = browser
         .link(

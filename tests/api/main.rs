@@ -8,6 +8,7 @@ mod bank_oauth;
 mod bank_pages;
 mod bank_sdk;
 mod bank_storage;
+mod bank_sign_in;
 mod bank_support;
 mod bank_tokens;
 mod browser;

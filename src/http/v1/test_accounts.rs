@@ -237,7 +237,8 @@ async fn create(State(state): State<AppState>, caller: Caller, req: Params<Creat
     let session = Session::create(&caller.platform_id, new, state.clock.now())?;
     let created = state.store.create_test_account(&spec, state.clock.now()).await?;
     state.store.insert_session(&session).await?;
-    let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
+    let code = super::test_helpers::second_factor_code(&state, TEST_INSTITUTION, &created.username).await?;
+    let browser = Browser::new(&state.public_url, &code).map_err(|e| e.into_api_error())?;
     let decision = Decision::Approve(Some(vec![created.account_id.clone()]));
     browser
         .link(

@@ -1,0 +1,152 @@
+//! Sign-in throttling on the bank pages: every place a password or second-factor code is
+//! checked (consent login, second factor, connected-apps sign-in) asks here first, and
+//! reports each failure and success. Failures count per user (institution and username,
+//! known or not) and per client address, in the store, so the limits hold across requests,
+//! processes and replicas. The numbers are in `domain::bank::throttle` and docs/banks.md.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::Bank;
+use super::errors::PageError;
+use super::html;
+use crate::domain::bank::secret;
+use crate::domain::bank::throttle::{ADDRESS, Policy, USER, Wait};
+use crate::http::state::AppState;
+
+/// The TCP peer of a request (no forwarding header is trusted: any client can send one).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// The throttle keys of one sign-in attempt.
+pub struct SignIn {
+    user: String,
+    address: String,
+}
+
+impl SignIn {
+    pub fn new(bank: &Bank, username: &str, address: ClientAddress) -> Self {
+        let address = address.0.map(|ip| ip.to_string()).unwrap_or_default();
+        Self {
+            user: secret::digest(&format!("user\0{}\0{username}", bank.id())),
+            address: secret::digest(&format!("address\0{address}")),
+        }
+    }
+
+    fn keys(&self) -> [(&str, Policy); 2] {
+        [(&self.user, USER), (&self.address, ADDRESS)]
+    }
+
+    /// The page to answer instead of checking the password or code, while a wait is in force.
+    pub async fn check(&self, state: &AppState, bank: &Bank) -> Result<(), Response> {
+        let now = state.clock.now();
+        let mut longest: Option<Wait> = None;
+        for (key, policy) in self.keys() {
+            let failures = state.store.sign_in_failures(key).await.map_err(page_error)?;
+            if let Some(wait) = policy.wait(failures, now)
+                && longest.is_none_or(|w| wait.until > w.until)
+            {
+                longest = Some(wait);
+            }
+        }
+        match longest {
+            Some(wait) => Err(wait_page(bank, wait, now)),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a wrong password or code against the user and the address.
+    pub async fn failed(&self, state: &AppState) -> Result<(), Response> {
+        let now = state.clock.now();
+        for (key, policy) in self.keys() {
+            state
+                .store
+                .record_sign_in_failure(key, now, policy.forget_secs)
+                .await
+                .map_err(page_error)?;
+        }
+        tracing::info!("bank sign-in failed");
+        Ok(())
+    }
+
+    /// A completed sign-in (password and second factor) clears the user's failures. The
+    /// address keeps its own: signing in to one's own account must not reset a count run up
+    /// against other users.
+    pub async fn succeeded(&self, state: &AppState) -> Result<(), Response> {
+        state.store.clear_sign_in_failures(&self.user).await.map_err(page_error)
+    }
+}
+
+fn page_error(e: crate::store::StoreError) -> Response {
+    PageError::from(e).into_response()
+}
+
+/// 429 with `Retry-After`: the status says "not now" to scripts and the page says until when
+/// to people (browsers show a 429's page like any other).
+fn wait_page(bank: &Bank, wait: Wait, now: i64) -> Response {
+    let secs = (wait.until - now).max(1);
+    let when = if secs < 120 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", (secs + 59) / 60)
+    };
+    let (title, message) = if wait.locked {
+        (
+            "Sign-in locked",
+            format!(
+                "Sign-in is locked after too many failed attempts. Try again in {when} (at {}).",
+                utc_time(wait.until)
+            ),
+        )
+    } else {
+        (
+            "Too many attempts",
+            format!("Too many failed attempts. Wait {when} before trying again."),
+        )
+    };
+    let body = format!(
+        "{}{}<p class=\"muted\">Sandbox: see docs/banks.md, \"Sign-in limits\".</p>",
+        html::heading(&bank.institution.name, title),
+        html::notice(Some(&message)),
+    );
+    let mut res = html::page(StatusCode::TOO_MANY_REQUESTS, title, &body);
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_str(&secs.to_string()).expect("digits are a valid header value"),
+    );
+    res
+}
+
+/// `HH:MM UTC` of a unix time.
+fn utc_time(at: i64) -> String {
+    let of_day = at.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", of_day / 3600, (of_day % 3600) / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_time_of_day() {
+        assert_eq!(utc_time(0), "00:00 UTC");
+        assert_eq!(utc_time(1_700_000_000), "22:13 UTC");
+    }
+}
