@@ -43,7 +43,7 @@ pub struct SignIn {
 
 impl SignIn {
     pub fn new(bank: &Bank, username: &str, address: ClientAddress) -> Self {
-        let address = address.0.map(|ip| ip.to_string()).unwrap_or_default();
+        let address = address.0.map(address_key).unwrap_or_default();
         Self {
             user: secret::digest(&format!("user\0{}\0{username}", bank.id())),
             address: secret::digest(&format!("address\0{address}")),
@@ -91,6 +91,18 @@ impl SignIn {
     /// against other users.
     pub async fn succeeded(&self, state: &AppState) -> Result<(), Response> {
         state.store.clear_sign_in_failures(&self.user).await.map_err(page_error)
+    }
+}
+
+/// An IPv4 address as itself; an IPv6 one by its /64, the block one subscriber usually holds
+/// (counting single IPv6 addresses would let one client pick a fresh address per guess).
+fn address_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -143,6 +155,15 @@ fn utc_time(at: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_block() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
 
     #[test]
     fn utc_time_of_day() {
