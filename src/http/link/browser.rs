@@ -87,8 +87,9 @@ impl Browser {
             && url.port_or_known_default() == self.base.port_or_known_default()
     }
 
+    /// `path` on this server, under the public URL's own path if it has one.
     fn ours(&self, path: &str) -> Result<Url, BrowseError> {
-        self.base.join(path).map_err(unexpected)
+        Url::parse(&format!("{}{path}", self.base.as_str().trim_end_matches('/'))).map_err(unexpected)
     }
 
     /// Runs the flow to its end and returns where it ended: the platform's `return_url`, or
