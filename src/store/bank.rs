@@ -142,6 +142,9 @@ pub trait BankStore: Send + Sync {
     /// last failure is `forget_secs` old); returns the new record.
     async fn record_sign_in_failure(&self, key_hash: &str, now: i64, forget_secs: i64) -> StoreResult<Failures>;
     async fn clear_sign_in_failures(&self, key_hash: &str) -> StoreResult<()>;
+    /// Takes one failure back off a key (an attempt counted up front that succeeded), and
+    /// puts back the time of the last real failure when there was one.
+    async fn forgive_sign_in_failure(&self, key_hash: &str, last_failure_at: Option<i64>) -> StoreResult<()>;
     /// Marks a user's TOTP time step used; false if that step or a later one already was.
     async fn use_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool>;
     /// The last TOTP time step the user signed in with.

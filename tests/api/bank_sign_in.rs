@@ -23,6 +23,7 @@ both_stores!(
     unknown_users_cost_the_same_argon2_work,
     a_totp_code_passes_only_once,
     the_fixed_code_can_be_turned_off,
+    concurrent_guesses_do_not_slip_past_the_back_off,
 );
 
 /// A fresh authorization request at the login page.
@@ -274,4 +275,37 @@ async fn the_fixed_code_can_be_turned_off(backend: Backend) {
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["status"], "succeeded");
     }
+}
+
+/// Twenty wrong passwords for one user sent at once: each attempt is counted before its
+/// password is checked, so at most the free failures are actually tried; the rest wait.
+async fn concurrent_guesses_do_not_slip_past_the_back_off(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = client_at(&app, SANDBANK).await;
+    let mut ready = Vec::new();
+    for _ in 0..20 {
+        let b = browser();
+        let request = new_request(&app, &b, &client).await;
+        ready.push((b, request));
+    }
+    let url = bank_url(&app, SANDBANK, "/login");
+    let mut set = tokio::task::JoinSet::new();
+    for (b, request) in ready {
+        let url = url.clone();
+        set.spawn(async move {
+            let form = [
+                ("request", request.as_str()),
+                ("username", "jenny"),
+                ("password", "wrong"),
+            ];
+            b.post(url).form(&form).send().await.unwrap().status().as_u16()
+        });
+    }
+    let statuses = set.join_all().await;
+    let tried = statuses.iter().filter(|s| **s == 401).count() as i64;
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(
+        (1..=USER.free).contains(&tried),
+        "{tried} passwords tried at once: {statuses:?}"
+    );
 }

@@ -97,8 +97,8 @@ pub async fn login(
     };
     let form = Params::parse(&body);
     let username = form.get("username").unwrap_or_default();
-    let guard = SignIn::new(&bank, username, address);
-    if let Err(page) = guard.check(&state, &bank).await {
+    let mut guard = SignIn::new(&bank, username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
         return page;
     }
     let user = match state.store.find_bank_user(bank.id(), username).await {

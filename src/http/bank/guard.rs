@@ -15,7 +15,7 @@ use super::Bank;
 use super::errors::PageError;
 use super::html;
 use crate::domain::bank::secret;
-use crate::domain::bank::throttle::{ADDRESS, Policy, USER, Wait};
+use crate::domain::bank::throttle::{ADDRESS, USER, Wait};
 use crate::http::state::AppState;
 
 /// The TCP peer of a request (no forwarding header is trusted: any client can send one).
@@ -39,6 +39,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 pub struct SignIn {
     user: String,
     address: String,
+    /// The user's last failure before `begin` counted this attempt, restored by `passed`.
+    user_last_failure: Option<i64>,
 }
 
 impl SignIn {
@@ -47,43 +49,71 @@ impl SignIn {
         Self {
             user: secret::digest(&format!("user\0{}\0{username}", bank.id())),
             address: secret::digest(&format!("address\0{address}")),
+            user_last_failure: None,
         }
     }
 
-    fn keys(&self) -> [(&str, Policy); 2] {
-        [(&self.user, USER), (&self.address, ADDRESS)]
-    }
-
-    /// The page to answer instead of checking the password or code, while a wait is in force.
-    pub async fn check(&self, state: &AppState, bank: &Bank) -> Result<(), Response> {
+    /// Starts an attempt, before any password or code is checked: refused with the wait page
+    /// while a wait is in force. The attempt is counted against the user up front (`passed`
+    /// gives it back), so concurrent guesses cannot all slip past the back-off: past the free
+    /// failures, an attempt that finds another one got in since it looked is refused too.
+    pub async fn begin(&mut self, state: &AppState, bank: &Bank) -> Result<(), Response> {
         let now = state.clock.now();
         let mut longest: Option<Wait> = None;
-        for (key, policy) in self.keys() {
-            let failures = state.store.sign_in_failures(key).await.map_err(page_error)?;
+        let mut user_count = 0;
+        for (key, policy) in [(self.user.clone(), USER), (self.address.clone(), ADDRESS)] {
+            let failures = state.store.sign_in_failures(&key).await.map_err(page_error)?;
+            if key == self.user {
+                self.user_last_failure = failures.map(|f| f.last_at);
+                user_count = failures
+                    .filter(|f| now - f.last_at < policy.forget_secs)
+                    .map_or(0, |f| f.count);
+            }
             if let Some(wait) = policy.wait(failures, now)
                 && longest.is_none_or(|w| wait.until > w.until)
             {
                 longest = Some(wait);
             }
         }
-        match longest {
-            Some(wait) => Err(wait_page(bank, wait, now)),
-            None => Ok(()),
+        if let Some(wait) = longest {
+            return Err(wait_page(bank, wait, now));
         }
+        let reserved = state
+            .store
+            .record_sign_in_failure(&self.user, now, USER.forget_secs)
+            .await
+            .map_err(page_error)?;
+        let before = reserved.count - 1;
+        if before != user_count && USER.wait_secs(before) > 0 {
+            let wait = Wait {
+                until: now + USER.wait_secs(before),
+                locked: before >= USER.lock_after,
+            };
+            return Err(wait_page(bank, wait, now));
+        }
+        Ok(())
     }
 
-    /// Counts a wrong password or code against the user and the address.
+    /// A wrong password or code: the user's count already has it (from `begin`); the
+    /// address's is taken now. (Not reserved up front: many people and jobs share an address
+    /// and sign in at once; its burst can overshoot the back-off by the burst, not the lock.)
     pub async fn failed(&self, state: &AppState) -> Result<(), Response> {
-        let now = state.clock.now();
-        for (key, policy) in self.keys() {
-            state
-                .store
-                .record_sign_in_failure(key, now, policy.forget_secs)
-                .await
-                .map_err(page_error)?;
-        }
+        state
+            .store
+            .record_sign_in_failure(&self.address, state.clock.now(), ADDRESS.forget_secs)
+            .await
+            .map_err(page_error)?;
         tracing::info!("bank sign-in failed");
         Ok(())
+    }
+
+    /// A right password or code: gives back the attempt `begin` counted.
+    pub async fn passed(&self, state: &AppState) -> Result<(), Response> {
+        state
+            .store
+            .forgive_sign_in_failure(&self.user, self.user_last_failure)
+            .await
+            .map_err(page_error)
     }
 
     /// A completed sign-in (password and second factor) clears the user's failures. The

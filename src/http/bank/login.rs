@@ -37,12 +37,17 @@ fn login_form(bank: &Bank, request_id: &str, message: Option<&str>) -> String {
     )
 }
 
-fn mfa_form(bank: &Bank, request_id: &str, message: Option<&str>) -> String {
+fn mfa_form(state: &AppState, bank: &Bank, request_id: &str, message: Option<&str>) -> String {
+    let hint = if state.bank.fixed_code_allowed() {
+        "Sandbox: the code 000000 works too."
+    } else {
+        "Sandbox: TOTP secrets are in docs/banks.md; each code works once."
+    };
     format!(
         "{heading}{notice}<p>Enter the 6-digit code from your authenticator app.</p>\
          <form method=\"post\" action=\"{action}\">{hidden}{code}\
          <button type=\"submit\" id=\"verify\">Verify</button></form>\
-         <p class=\"muted\">Sandbox: the code 000000 always works.</p>",
+         <p class=\"muted\">{hint}</p>",
         heading = html::heading(&bank.institution.name, "Two-step verification"),
         notice = html::notice(message),
         action = html::esc(&bank.path("/mfa")),
@@ -122,8 +127,8 @@ pub async fn submit(
             Err(page) => return page,
         };
     let username = form.get("username").unwrap_or_default();
-    let guard = SignIn::new(&bank, username, address);
-    if let Err(page) = guard.check(&state, &bank).await {
+    let mut guard = SignIn::new(&bank, username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
         return page;
     }
     let user = match state.store.find_bank_user(bank.id(), username).await {
@@ -141,6 +146,9 @@ pub async fn submit(
             login_form(&bank, &request.id, Some("Incorrect username or password.")),
         )
         .await;
+    }
+    if let Err(page) = guard.passed(&state).await {
+        return page;
     }
     let Some(user) = user else {
         return PageError::expired().into_response();
@@ -185,7 +193,7 @@ pub async fn show_mfa(
         Err(page) => return page,
     };
     match load_request(&state, &bank, q.request.as_deref(), &headers, &[Stage::Mfa]).await {
-        Ok(request) => html::page(StatusCode::OK, "Verify", &mfa_form(&bank, &request.id, None)),
+        Ok(request) => html::page(StatusCode::OK, "Verify", &mfa_form(&state, &bank, &request.id, None)),
         Err(page) => page,
     }
 }
@@ -210,8 +218,8 @@ pub async fn submit_mfa(
         Ok(None) => return PageError::expired().into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
-    let guard = SignIn::new(&bank, &user.username, address);
-    if let Err(page) = guard.check(&state, &bank).await {
+    let mut guard = SignIn::new(&bank, &user.username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
         return page;
     }
     let passed = match code_matches(&state, &user, form.get("code").unwrap_or_default()).await {
@@ -226,7 +234,7 @@ pub async fn submit_mfa(
             &state,
             &bank,
             &request,
-            mfa_form(&bank, &request.id, Some("That code is not right.")),
+            mfa_form(&state, &bank, &request.id, Some("That code is not right.")),
         )
         .await;
     }

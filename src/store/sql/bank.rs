@@ -196,6 +196,10 @@ impl BankStore for SqlStore {
         guard::clear(self, key_hash).await
     }
 
+    async fn forgive_sign_in_failure(&self, key_hash: &str, last_failure_at: Option<i64>) -> StoreResult<()> {
+        guard::forgive(self, key_hash, last_failure_at).await
+    }
+
     async fn use_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {
         guard::use_totp_step(self, user_id, step).await
     }

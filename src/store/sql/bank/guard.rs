@@ -55,6 +55,18 @@ pub(super) async fn clear(store: &SqlStore, key_hash: &str) -> StoreResult<()> {
     Ok(())
 }
 
+pub(super) async fn forgive(store: &SqlStore, key_hash: &str, last_failure_at: Option<i64>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE bank_sign_in_failures SET failures = failures - 1, \
+         last_failure_at = COALESCE($2, last_failure_at) WHERE key_hash = $1 AND failures > 0",
+    )
+    .bind(key_hash)
+    .bind(last_failure_at)
+    .execute(&store.write)
+    .await?;
+    Ok(())
+}
+
 /// Records `step` as used unless it (or a later one) already was; true if recorded.
 pub(super) async fn use_totp_step(store: &SqlStore, user_id: &str, step: i64) -> StoreResult<bool> {
     let done = sqlx::query(
