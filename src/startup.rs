@@ -129,7 +129,7 @@ impl App {
             // With the peer address: the bank pages throttle sign-in per client address.
             axum::serve(
                 listener,
-                http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                http::router(state).into_make_service_with_connect_info::<http::bank::PeerAddr>(),
             )
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         // Connections are closed once served; writes whose client left may still be running.

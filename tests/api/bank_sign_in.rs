@@ -182,6 +182,18 @@ async fn one_address_guessing_many_users_is_limited(backend: Backend) {
     let (status, retry, html) = try_password(&app, &client, "jenny", "password123").await;
     assert_eq!(status, 429, "{html}");
     assert_eq!(retry, Some(1));
+    // Another address (127.0.0.2 is loopback too) is not held back: the count is per peer.
+    let elsewhere = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let request = new_request(&app, &elsewhere, &client).await;
+    assert_eq!(
+        log_in(&app, &elsewhere, SANDBANK, &request, "jenny").await.status(),
+        303
+    );
     app.clock.advance(1);
     let (status, _, _) = try_password(&app, &client, "jenny", "password123").await;
     assert_eq!(status, 303);

@@ -6,10 +6,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::serve::{IncomingStream, Listener};
 
 use super::Bank;
 use super::errors::PageError;
@@ -17,6 +19,24 @@ use super::html;
 use crate::domain::bank::secret;
 use crate::domain::bank::throttle::{ADDRESS, USER, Wait};
 use crate::http::state::AppState;
+
+/// The TCP peer of a connection, as the server records it for every request it serves
+/// (`into_make_service_with_connect_info::<PeerAddr>()`); works over any listener whose
+/// addresses are socket addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// The listeners the server may run on: socket-addressed ones (a wrapper listener adds one
+/// line here).
+pub trait SocketListener: Listener<Addr = SocketAddr> {}
+
+impl SocketListener for tokio::net::TcpListener {}
+
+impl<L: SocketListener> Connected<IncomingStream<'_, L>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, L>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
 
 /// The TCP peer of a request (no forwarding header is trusted: any client can send one).
 #[derive(Debug, Clone, Copy)]
@@ -29,8 +49,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         Ok(Self(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
+                .get::<ConnectInfo<PeerAddr>>()
+                .map(|ConnectInfo(PeerAddr(addr))| addr.ip()),
         ))
     }
 }

@@ -30,6 +30,7 @@ use crate::domain::institution::{Institution, InstitutionBehaviour};
 use crate::http::state::AppState;
 use crate::store::{Store, StoreError};
 
+pub use guard::PeerAddr;
 pub use jwt::AccessClaims;
 
 /// What the banks need beyond the store: their signing key and the slow bank's delay.
