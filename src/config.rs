@@ -145,6 +145,11 @@ pub struct Settings {
     /// wake it at once; this paces retries).
     #[arg(long, env = "SANDBANK_DISPATCH_POLL_MS", default_value_t = 500, global = true)]
     pub dispatch_poll_ms: u64,
+
+    /// Whether the banks accept the fixed second-factor code `000000` (a sandbox
+    /// convenience); `false` requires each user's real TOTP (docs/banks.md).
+    #[arg(long, env = "SANDBANK_BANK_FIXED_CODE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub bank_fixed_code: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -239,6 +244,7 @@ impl Settings {
             webhook_endpoint_concurrency: 4,
             dispatcher: true,
             dispatch_poll_ms: 50,
+            bank_fixed_code: true,
         }
     }
 }

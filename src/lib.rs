@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod listen;
+pub mod private_files;
 pub mod sandbox;
 pub mod scoring;
 pub mod startup;

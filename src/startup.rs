@@ -184,7 +184,8 @@ impl App {
         let public_url = settings.public_url_for(listener.local_addr()?);
         let bank = BankState::load(&store, &public_url)
             .await?
-            .with_slow_delay(Duration::from_millis(settings.slow_bank_delay_ms));
+            .with_slow_delay(Duration::from_millis(settings.slow_bank_delay_ms))
+            .with_fixed_code(settings.bank_fixed_code);
         let state = AppState(Arc::new(AppInner {
             store,
             clock,
@@ -245,8 +246,12 @@ impl App {
         // Awaited at the end so sends in flight are recorded before the process exits.
         let dispatching = dispatcher.map(|d| tokio::spawn(d.run(shutdown.clone())));
         let writes = state.writes.clone();
-        let serve = axum::serve(http::parse_errors::StripeListener(listener), http::router(state))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // With the peer address: the bank pages throttle sign-in per client address.
+        let serve = axum::serve(
+            http::parse_errors::StripeListener(listener),
+            http::router(state).into_make_service_with_connect_info::<http::bank::PeerAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         // Connections are closed once served; writes whose client left may still be running.
         let server = async {
             serve.await?;

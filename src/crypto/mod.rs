@@ -73,7 +73,7 @@ impl Cipher {
         };
         if !path.exists() {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
+                crate::private_files::create_dir(dir).map_err(io)?;
             }
             let mut key = [0u8; 32];
             rand::rng().fill_bytes(&mut key);
@@ -153,12 +153,14 @@ impl Cipher {
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)?;
+    // The mode above is masked by the umask; set it exactly.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     file.write_all(text.as_bytes())
 }
 

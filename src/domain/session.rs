@@ -189,13 +189,8 @@ impl Session {
                 format!("Invalid limits[accounts]: must be between 1 and {MAX_ACCOUNT_LIMIT}."),
             ));
         }
-        if let Some(url) = &new.return_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            return Err(Invalid::new(
-                "return_url",
-                "Invalid return_url: must be an absolute http or https URL.",
-            ));
+        if let Some(url) = &new.return_url {
+            check_return_url(url)?;
         }
         let id = new_id("fcsess", DEFAULT_TAIL);
         Ok(Self {
@@ -238,6 +233,26 @@ impl Session {
     }
 }
 
+/// A `return_url` is an absolute http(s) URL with a host, parsed (not prefix-matched), and
+/// free of control characters: the URL parser silently drops tabs and newlines, and a CR or
+/// LF would otherwise reach the `Location` header the user is sent back with.
+fn check_return_url(url: &str) -> Result<(), Invalid> {
+    if url.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "return_url",
+            "Invalid return_url: it must not contain control characters (such as CR, LF or tab).",
+        ));
+    }
+    let parsed = url::Url::parse(url).ok();
+    if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())) {
+        return Err(Invalid::new(
+            "return_url",
+            "Invalid return_url: must be an absolute http or https URL.",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +265,29 @@ mod tests {
             filters: SessionFilters::default(),
             account_limit: None,
             return_url: None,
+        }
+    }
+
+    #[test]
+    fn return_url_is_parsed_and_free_of_control_characters() {
+        let with = |url: &str| {
+            let mut n = new(vec![Permission::Balances], vec![]);
+            n.return_url = Some(url.to_owned());
+            Session::create("acct", n, 1).map(|_| ()).map_err(|e| e.param)
+        };
+        assert_eq!(with("https://platform.example/after"), Ok(()));
+        assert_eq!(with("http://127.0.0.1:4000@platform.example/x"), Ok(()));
+        for bad in [
+            "https://platform.example/a\r\nSet-Cookie: x=1",
+            "https://platform.example/a\nb",
+            "https://platform.example/\ta",
+            "https://platform.example/\u{7f}",
+            "http://",
+            "http:",
+            "javascript:alert(1)",
+            "/relative",
+        ] {
+            assert_eq!(with(bad), Err("return_url".to_owned()), "{bad:?}");
         }
     }
 

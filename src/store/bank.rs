@@ -10,6 +10,7 @@ use crate::domain::bank::account::{
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::{AuthCode, Consent, GrantError, RefreshToken};
 use crate::domain::bank::request::{AuthRequest, BankSession, Stage};
+use crate::domain::bank::throttle::Failures;
 use crate::domain::institution::Institution;
 
 /// An access token as recorded when issued (the JWT itself is never stored).
@@ -134,4 +135,18 @@ pub trait BankStore: Send + Sync {
     /// The signing key: `candidate` is stored if none is yet, then the stored one is returned,
     /// so processes starting together agree on one key.
     async fn signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord>;
+
+    /// The failed sign-ins recorded against a throttle key (a digest), if any.
+    async fn sign_in_failures(&self, key_hash: &str) -> StoreResult<Option<Failures>>;
+    /// Counts one failed sign-in against a key at `now` (starting again from one when the
+    /// last failure is `forget_secs` old); returns the new record.
+    async fn record_sign_in_failure(&self, key_hash: &str, now: i64, forget_secs: i64) -> StoreResult<Failures>;
+    async fn clear_sign_in_failures(&self, key_hash: &str) -> StoreResult<()>;
+    /// Takes one failure back off a key (an attempt counted up front that succeeded), and
+    /// puts back the time of the last real failure when there was one.
+    async fn forgive_sign_in_failure(&self, key_hash: &str, last_failure_at: Option<i64>) -> StoreResult<()>;
+    /// Marks a user's TOTP time step used; false if that step or a later one already was.
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool>;
+    /// The last TOTP time step the user signed in with.
+    async fn last_totp_step(&self, user_id: &str) -> StoreResult<Option<i64>>;
 }

@@ -21,10 +21,14 @@ const READ_CONNECTIONS: u32 = 8;
 
 pub(super) async fn open(path: &Path, cipher: Arc<Cipher>) -> StoreResult<SqlStore> {
     sqlx::any::install_default_drivers();
+    // Owner-only from the start: SQLite gives the -wal and -shm files the database file's
+    // mode, so creating the database 0600 before SQLite opens it covers all three.
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
+        crate::private_files::create_dir(dir)
             .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
     }
+    crate::private_files::create_file(path)
+        .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", path.display())))?;
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let write = pool(&url, 1).await?;
     MIGRATOR.run(&write).await?;

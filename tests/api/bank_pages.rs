@@ -59,6 +59,9 @@ async fn wrong_password_and_wrong_code_show_the_form_again(backend: Backend) {
     let stale = sandbank::domain::bank::totp::code_at(JENNY_TOTP, app.clock.now() - 600).unwrap();
     let res = post_form(&app, &b, SANDBANK, "/mfa", &[("request", &request), ("code", &stale)]).await;
     assert_eq!(res.status(), 401);
+    // Jenny has failed five times now (two passwords, three codes): her next attempt waits a
+    // second (docs/banks.md, "Sign-in limits").
+    app.clock.advance(1);
     let res = post_form(&app, &b, SANDBANK, "/mfa", &[("request", &request), ("code", "000000")]).await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("/consent?request="));

@@ -1,7 +1,8 @@
 //! The hosted flow in a real headless Chromium (tests/browser/hosted_flow.py, Selenium):
 //! a person opens the session's `url`, picks Sandbank National, logs in, passes the second
 //! factor, unticks one account, approves and lands on the platform's `return_url`. The
-//! platform is a tiny receiver on 127.0.0.1:0. `scripts/test` installs Debian's `chromium`
+//! platform is a tiny receiver on 127.0.0.1:0. A second session is then cancelled from its
+//! picker's cancel button (a POST). `scripts/test` installs Debian's `chromium`
 //! and `chromium-driver` and exports their paths (`SANDBANK_CHROMIUM`,
 //! `SANDBANK_CHROMEDRIVER`); this test never skips without them.
 
@@ -57,6 +58,11 @@ async fn a_person_links_accounts_in_a_real_browser(backend: Backend) {
     assert_eq!(status, 200, "{session}");
     let session_id = session["id"].as_str().unwrap().to_owned();
     let url = session["url"].as_str().expect("a hosted flow url").to_owned();
+    let cancel_return = format!("{platform}/return?via=cancel");
+    let mut cancel_form = form;
+    cancel_form[4] = ("return_url", cancel_return.as_str());
+    let (status, to_cancel) = json(app.post("/v1/financial_connections/sessions", &cancel_form).await).await;
+    assert_eq!(status, 200, "{to_cancel}");
 
     let store = match backend {
         Backend::Sqlite => "sqlite",
@@ -71,6 +77,8 @@ async fn a_person_links_accounts_in_a_real_browser(backend: Backend) {
         return_url.clone(),
         shots,
         "bacct_jenny_mortgage".into(),
+        to_cancel["url"].as_str().unwrap().to_owned(),
+        cancel_return.clone(),
     ];
     let output = tokio::task::spawn_blocking(move || Command::new(&python).args(&args).output())
         .await
@@ -89,7 +97,21 @@ async fn a_person_links_accounts_in_a_real_browser(backend: Backend) {
         got.iter().any(|(m, path)| m == Method::GET && path == "/return"),
         "the platform saw {got:?}"
     );
+    assert!(
+        got.iter()
+            .any(|(m, path)| m == Method::GET && path == "/return?via=cancel"),
+        "the platform saw {got:?}"
+    );
     receiver.abort();
+    let (_, cancelled) = json(
+        app.get(&format!(
+            "/v1/financial_connections/sessions/{}",
+            to_cancel["id"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
 
     let (status, done) = json(
         app.get(&format!("/v1/financial_connections/sessions/{session_id}"))

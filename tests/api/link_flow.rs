@@ -132,7 +132,8 @@ async fn the_user_returns_to_the_return_url(backend: Backend) {
         &[("return_url", "https://platform.example/after-link")],
     )
     .await;
-    let browser = sandbank::http::link::browser::Browser::new(&app.base).unwrap();
+    let browser =
+        sandbank::http::link::browser::Browser::new(&app.base, sandbank::http::link::browser::TEST_CODE).unwrap();
     let secret = s["client_secret"].as_str().unwrap();
     let end = browser
         .link(
@@ -240,7 +241,28 @@ async fn the_user_can_cancel_from_the_bank_picker(backend: Backend) {
         "the test institution is not offered to people"
     );
     let cancel = format!("{}/cancel", s["url"].as_str().unwrap());
+    // The picker's cancel is a form button posting to the cancel URL.
+    assert!(
+        picker.contains(&format!(
+            "<form method=\"post\" action=\"/link/{}/cancel\">",
+            s["client_secret"].as_str().unwrap()
+        )),
+        "{picker}"
+    );
+    // A GET (a prefetcher, a link preview) only asks; the session stays pending.
     let res = client.get(&cancel).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("id=\"cancel\""));
+    let (_, pending) = json(
+        app.get(&format!(
+            "/v1/financial_connections/sessions/{}",
+            s["id"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(pending["status"], "pending");
+    let res = client.post(&cancel).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "https://platform.example/back");
     let (_, after) = json(
@@ -252,5 +274,5 @@ async fn the_user_can_cancel_from_the_bank_picker(backend: Backend) {
     )
     .await;
     assert_eq!(after["status"], "cancelled");
-    assert_eq!(client.get(&cancel).send().await.unwrap().status(), 410, "only once");
+    assert_eq!(client.post(&cancel).send().await.unwrap().status(), 410, "only once");
 }

@@ -1,9 +1,12 @@
 """The hosted Financial Connections flow in a real headless Chromium, as a person would go
 through it: open the session's `url`, pick Sandbank National, log in as jenny, pass the second
 factor, untick one account on the consent page, approve, and land on the platform's
-`return_url`. Exits non-zero on any failure.
+`return_url`. Then, given a second session, press its picker's cancel button (a form POST;
+a GET of the cancel URL cancels nothing) and land on that session's `return_url`. Exits
+non-zero on any failure.
 
-    hosted_flow.py <session url> <return url> <screenshot dir> [<account to untick>]
+    hosted_flow.py <session url> <return url> <screenshot dir> [<account to untick>
+                   [<session to cancel url> <its return url>]]
 
 Run by tests/api/browser.rs, which checks the session afterwards. Chromium and chromedriver are
 Debian's (`/usr/bin/chromium`, `/usr/bin/chromedriver`; override with SANDBANK_CHROMIUM and
@@ -23,6 +26,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 SESSION_URL, RETURN_URL, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
 UNTICK = sys.argv[4] if len(sys.argv) > 4 else "bacct_jenny_mortgage"
+CANCEL_URL, CANCEL_RETURN = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
 CHROMIUM = os.environ.get("SANDBANK_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SANDBANK_CHROMEDRIVER", "/usr/bin/chromedriver")
 # Generous for a loaded CI machine; a healthy run takes well under a second per page.
@@ -103,6 +107,16 @@ def main():
             step = "return to the platform"
             wait.until(EC.url_to_be(RETURN_URL))
             shot(driver, "returned")
+
+            if CANCEL_URL:
+                step = "cancel from the picker"
+                driver.get(CANCEL_URL)
+                cancel = wait.until(EC.element_to_be_clickable((By.ID, "cancel")))
+                if cancel.tag_name != "button":
+                    raise AssertionError(f"cancel is a <{cancel.tag_name}>, not a form button")
+                shot(driver, "cancel")
+                cancel.click()
+                wait.until(EC.url_to_be(CANCEL_RETURN))
         except TimeoutException as e:
             shot(driver, "failure")
             raise AssertionError(

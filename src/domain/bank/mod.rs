@@ -11,4 +11,5 @@ pub mod request;
 pub mod scope;
 pub mod secret;
 pub mod test_account;
+pub mod throttle;
 pub mod totp;

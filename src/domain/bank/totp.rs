@@ -49,22 +49,47 @@ pub fn code_at(secret_base32: &str, now: i64) -> Option<String> {
     Some(hotp(&key, (now.max(0) / STEP_SECS) as u64))
 }
 
-/// Checks a submitted second-factor code against the user's secret at `now`.
-pub fn check(secret_base32: &str, submitted: &str, now: i64) -> bool {
+/// A second-factor code the bank accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The sandbox's fixed code (when the bank allows it): reusable by design.
+    Fixed,
+    /// The TOTP of this time step: the caller must record the step as used (RFC 6238 §5.2).
+    Step(i64),
+}
+
+/// Checks a submitted code against the user's secret at `now`: the fixed code when
+/// `allow_fixed`, else a TOTP of a step within one of `now`'s that is later than
+/// `last_used` (a code, once accepted, never passes again).
+pub fn accept(
+    secret_base32: &str,
+    submitted: &str,
+    now: i64,
+    allow_fixed: bool,
+    last_used: Option<i64>,
+) -> Option<Accepted> {
     let submitted = submitted.trim();
     if submitted.len() != DIGITS as usize || !submitted.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    if submitted == FIXED_TEST_CODE {
-        return true;
+    if allow_fixed && submitted == FIXED_TEST_CODE {
+        return Some(Accepted::Fixed);
     }
-    let Some(key) = decode_base32(secret_base32) else {
-        return false;
-    };
+    let key = decode_base32(secret_base32)?;
     let step = now.max(0) / STEP_SECS;
     (step - 1..=step + 1)
-        .filter(|s| *s >= 0)
-        .any(|s| crate::domain::bank::secret::constant_time_eq(hotp(&key, s as u64).as_bytes(), submitted.as_bytes()))
+        .filter(|s| *s >= 0 && last_used.is_none_or(|used| *s > used))
+        .find(|s| crate::domain::bank::secret::constant_time_eq(hotp(&key, *s as u64).as_bytes(), submitted.as_bytes()))
+        .map(Accepted::Step)
+}
+
+/// The code a scripted user would type at `now`: the earliest step in the window not used
+/// yet, so consecutive sign-ins within one 30 s step still each get a fresh code.
+pub fn next_unused_code(secret_base32: &str, now: i64, last_used: Option<i64>) -> Option<String> {
+    let key = decode_base32(secret_base32)?;
+    let step = now.max(0) / STEP_SECS;
+    let first = last_used.map_or(step - 1, |used| (used + 1).max(step - 1)).max(0);
+    (first <= step + 1).then(|| hotp(&key, first as u64))
 }
 
 #[cfg(test)]
@@ -86,12 +111,39 @@ mod tests {
     fn window_and_fixed_code() {
         let secret = "SANDBANKJENNY234";
         let now = 1_700_000_000;
+        let step = now / STEP_SECS;
         let code = code_at(secret, now).unwrap();
-        assert!(check(secret, &code, now));
-        assert!(check(secret, &code, now + 30));
-        assert!(!check(secret, &code, now + 90));
-        assert!(check(secret, "000000", now));
-        assert!(!check(secret, "12345", now));
-        assert!(!check(secret, "abcdef", now));
+        assert_eq!(accept(secret, &code, now, true, None), Some(Accepted::Step(step)));
+        assert_eq!(accept(secret, &code, now + 30, true, None), Some(Accepted::Step(step)));
+        assert_eq!(accept(secret, &code, now + 90, true, None), None);
+        assert_eq!(accept(secret, "000000", now, true, None), Some(Accepted::Fixed));
+        assert_eq!(accept(secret, "12345", now, true, None), None);
+        assert_eq!(accept(secret, "abcdef", now, true, None), None);
+    }
+
+    #[test]
+    fn fixed_code_can_be_turned_off() {
+        assert_eq!(accept("SANDBANKJENNY234", "000000", 1_700_000_000, false, None), None);
+    }
+
+    #[test]
+    fn a_used_step_never_passes_again() {
+        let secret = "SANDBANKJENNY234";
+        let now = 1_700_000_000;
+        let step = now / STEP_SECS;
+        let code = code_at(secret, now).unwrap();
+        assert_eq!(accept(secret, &code, now, true, Some(step)), None);
+        assert_eq!(
+            accept(secret, &code, now, true, Some(step - 1)),
+            Some(Accepted::Step(step))
+        );
+        // The next unused code moves forward through the window, then runs out.
+        let next = next_unused_code(secret, now, Some(step)).unwrap();
+        assert_eq!(
+            accept(secret, &next, now, false, Some(step)),
+            Some(Accepted::Step(step + 1))
+        );
+        assert_eq!(next_unused_code(secret, now, Some(step + 1)), None);
+        assert_eq!(next_unused_code(secret, now, None), code_at(secret, now - 30));
     }
 }

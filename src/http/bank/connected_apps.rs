@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use super::Bank;
 use super::errors::PageError;
 use super::form::Params;
+use super::guard::{ClientAddress, SignIn};
 use super::html;
-use super::login::password_matches;
+use super::login::{code_matches, password_matches};
 use super::session::{cookie_hash, page_bank, see_other, set_cookie};
 use crate::domain::bank::grant::{Consent, SESSION_TTL_SECS};
 use crate::domain::bank::request::BankSession;
-use crate::domain::bank::{secret, totp};
+use crate::domain::bank::secret;
 use crate::http::state::AppState;
 
 /// The browser's session at this bank, if it is live and passed the second factor.
@@ -84,29 +85,48 @@ pub async fn list(State(state): State<AppState>, Path(institution): Path<String>
 }
 
 /// Password and second factor in one form; leads back to the list.
-pub async fn login(State(state): State<AppState>, Path(institution): Path<String>, body: Bytes) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    Path(institution): Path<String>,
+    address: ClientAddress,
+    body: Bytes,
+) -> Response {
     let bank = match page_bank(&state, &institution).await {
         Ok(b) => b,
         Err(page) => return page,
     };
     let form = Params::parse(&body);
-    let user = match state
-        .store
-        .find_bank_user(bank.id(), form.get("username").unwrap_or_default())
-        .await
-    {
+    let username = form.get("username").unwrap_or_default();
+    let mut guard = SignIn::new(&bank, username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
+        return page;
+    }
+    let user = match state.store.find_bank_user(bank.id(), username).await {
         Ok(user) => user,
         Err(e) => return PageError::from(e).into_response(),
     };
-    let now = state.clock.now();
     let password_ok = password_matches(user.as_ref(), form.get("password").unwrap_or_default()).await;
+    let code_ok = match &user {
+        Some(u) if password_ok => match code_matches(&state, u, form.get("code").unwrap_or_default()).await {
+            Ok(ok) => ok,
+            Err(page) => return page,
+        },
+        _ => false,
+    };
     let user = match user {
-        Some(u) if password_ok && totp::check(&u.totp_secret, form.get("code").unwrap_or_default(), now) => u,
+        Some(u) if code_ok => u,
         _ => {
+            if let Err(page) = guard.failed(&state).await {
+                return page;
+            }
             let page = login_page(&bank, Some("Incorrect username, password or code."));
             return html::page(StatusCode::UNAUTHORIZED, "Sign in", &page);
         }
     };
+    if let Err(page) = guard.succeeded(&state).await {
+        return page;
+    }
+    let now = state.clock.now();
     let token = secret::new_secret("bss");
     let session = BankSession {
         token_hash: secret::digest(&token),

@@ -1,7 +1,7 @@
 //! The banks' server-rendered pages: one layout with inline CSS, no scripts, every value
-//! escaped, and headers that keep the pages out of frames, caches and referrers.
+//! escaped; the page headers are set by `crate::http::html`, shared with the link pages.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 /// HTML escaping, shared with the link pages.
@@ -18,7 +18,8 @@ border-radius:6px}.muted{color:#5f6b7a;font-size:.9rem}ul.perms li{margin:.35rem
 gap:.6rem;align-items:center;padding:.5rem 0;border-bottom:1px solid #eef1f4}.bank{color:#5f6b7a;\
 font-size:.85rem;text-transform:uppercase;letter-spacing:.05em}";
 
-/// A full page with the security headers every bank page carries.
+/// A full page (the routes' layer adds the page headers; set here too so a page is whole
+/// wherever it is served from).
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -27,17 +28,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
         title = esc(title),
     );
     let mut res = (status, Html(html)).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    // No form-action: browsers apply it to the redirect back to the client after consent.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    crate::http::html::set_page_headers(res.headers_mut());
     res
 }
 

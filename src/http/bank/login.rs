@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::Bank;
 use super::errors::PageError;
+use super::guard::{ClientAddress, SignIn};
 use super::html;
 use super::session::{fail_attempt, load_request, page_bank, posted_step, see_other, set_cookie};
 use crate::domain::bank::account::BankUser;
@@ -36,12 +37,17 @@ fn login_form(bank: &Bank, request_id: &str, message: Option<&str>) -> String {
     )
 }
 
-fn mfa_form(bank: &Bank, request_id: &str, message: Option<&str>) -> String {
+fn mfa_form(state: &AppState, bank: &Bank, request_id: &str, message: Option<&str>) -> String {
+    let hint = if state.bank.fixed_code_allowed() {
+        "Sandbox: the code 000000 works too."
+    } else {
+        "Sandbox: TOTP secrets are in docs/banks.md; each code works once."
+    };
     format!(
         "{heading}{notice}<p>Enter the 6-digit code from your authenticator app.</p>\
          <form method=\"post\" action=\"{action}\">{hidden}{code}\
          <button type=\"submit\" id=\"verify\">Verify</button></form>\
-         <p class=\"muted\">Sandbox: the code 000000 always works.</p>",
+         <p class=\"muted\">{hint}</p>",
         heading = html::heading(&bank.institution.name, "Two-step verification"),
         notice = html::notice(message),
         action = html::esc(&bank.path("/mfa")),
@@ -74,20 +80,44 @@ pub async fn show(
     }
 }
 
-/// Checks a password off the async threads (Argon2 is deliberately CPU-bound).
+/// Checks a password off the async threads (Argon2 is deliberately CPU-bound). A username
+/// that matches no user costs the same Argon2 work, against a dummy hash.
 pub async fn password_matches(user: Option<&BankUser>, given: &str) -> bool {
-    let Some(hash) = user.map(|u| u.password_hash.clone()) else {
-        return false;
-    };
+    let hash = user.map(|u| u.password_hash.clone());
     let given = given.to_owned();
-    tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => password::verify(&given, &hash),
+        None => password::verify_nobody(&given),
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Checks a second-factor code: the fixed code if the bank allows it, or a TOTP whose time
+/// step is then recorded as used, so the same code never passes twice.
+pub async fn code_matches(state: &AppState, user: &BankUser, code: &str) -> Result<bool, Response> {
+    let last_used = state
+        .store
+        .last_totp_step(&user.id)
         .await
-        .unwrap_or(false)
+        .map_err(|e| PageError::from(e).into_response())?;
+    let now = state.clock.now();
+    match totp::accept(&user.totp_secret, code, now, state.bank.fixed_code_allowed(), last_used) {
+        None => Ok(false),
+        Some(totp::Accepted::Fixed) => Ok(true),
+        // Recorded atomically: two requests racing with one code cannot both pass.
+        Some(totp::Accepted::Step(step)) => state
+            .store
+            .use_totp_step(&user.id, step)
+            .await
+            .map_err(|e| PageError::from(e).into_response()),
+    }
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     Path(institution): Path<String>,
+    address: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -96,15 +126,19 @@ pub async fn submit(
             Ok(step) => step,
             Err(page) => return page,
         };
-    let user = match state
-        .store
-        .find_bank_user(bank.id(), form.get("username").unwrap_or_default())
-        .await
-    {
+    let username = form.get("username").unwrap_or_default();
+    let mut guard = SignIn::new(&bank, username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
+        return page;
+    }
+    let user = match state.store.find_bank_user(bank.id(), username).await {
         Ok(user) => user,
         Err(e) => return PageError::from(e).into_response(),
     };
     if !password_matches(user.as_ref(), form.get("password").unwrap_or_default()).await {
+        if let Err(page) = guard.failed(&state).await {
+            return page;
+        }
         return wrong(
             &state,
             &bank,
@@ -112,6 +146,9 @@ pub async fn submit(
             login_form(&bank, &request.id, Some("Incorrect username or password.")),
         )
         .await;
+    }
+    if let Err(page) = guard.passed(&state).await {
+        return page;
     }
     let Some(user) = user else {
         return PageError::expired().into_response();
@@ -156,7 +193,7 @@ pub async fn show_mfa(
         Err(page) => return page,
     };
     match load_request(&state, &bank, q.request.as_deref(), &headers, &[Stage::Mfa]).await {
-        Ok(request) => html::page(StatusCode::OK, "Verify", &mfa_form(&bank, &request.id, None)),
+        Ok(request) => html::page(StatusCode::OK, "Verify", &mfa_form(&state, &bank, &request.id, None)),
         Err(page) => page,
     }
 }
@@ -164,6 +201,7 @@ pub async fn show_mfa(
 pub async fn submit_mfa(
     State(state): State<AppState>,
     Path(institution): Path<String>,
+    address: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -180,15 +218,28 @@ pub async fn submit_mfa(
         Ok(None) => return PageError::expired().into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
-    let code = form.get("code").unwrap_or_default();
-    if !totp::check(&user.totp_secret, code, state.clock.now()) {
+    let mut guard = SignIn::new(&bank, &user.username, address);
+    if let Err(page) = guard.begin(&state, &bank).await {
+        return page;
+    }
+    let passed = match code_matches(&state, &user, form.get("code").unwrap_or_default()).await {
+        Ok(passed) => passed,
+        Err(page) => return page,
+    };
+    if !passed {
+        if let Err(page) = guard.failed(&state).await {
+            return page;
+        }
         return wrong(
             &state,
             &bank,
             &request,
-            mfa_form(&bank, &request.id, Some("That code is not right.")),
+            mfa_form(&state, &bank, &request.id, Some("That code is not right.")),
         )
         .await;
+    }
+    if let Err(page) = guard.succeeded(&state).await {
+        return page;
     }
     let marked = async {
         state.store.set_auth_request_stage(&request.id, Stage::Consent).await?;

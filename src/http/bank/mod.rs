@@ -9,6 +9,7 @@ mod consent;
 mod data;
 mod errors;
 mod form;
+mod guard;
 mod html;
 mod introspect;
 mod jwt;
@@ -29,12 +30,15 @@ use crate::domain::institution::{Institution, InstitutionBehaviour};
 use crate::http::state::AppState;
 use crate::store::{Store, StoreError};
 
+pub use guard::PeerAddr;
 pub use jwt::AccessClaims;
 
 /// What the banks need beyond the store: their signing key and the slow bank's delay.
 pub struct BankState {
     signer: jwt::Signer,
     slow_delay: Duration,
+    /// Whether the fixed second-factor code `000000` is accepted.
+    fixed_code: bool,
 }
 
 /// The slow bank's delay unless set otherwise.
@@ -48,11 +52,13 @@ impl BankState {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
+        crate::domain::bank::password::warm_up();
         let candidate = jwt::generate(now)?;
         let record = store.signing_key(&candidate).await?;
         Ok(Self {
             signer: jwt::Signer::from_record(&record)?,
             slow_delay: DEFAULT_SLOW_DELAY,
+            fixed_code: true,
         })
     }
 
@@ -60,6 +66,17 @@ impl BankState {
     pub fn with_slow_delay(mut self, delay: Duration) -> Self {
         self.slow_delay = delay;
         self
+    }
+
+    /// Sets whether the fixed second-factor code `000000` is accepted (the sandbox default).
+    pub fn with_fixed_code(mut self, allowed: bool) -> Self {
+        self.fixed_code = allowed;
+        self
+    }
+
+    /// Whether the fixed second-factor code `000000` is accepted.
+    pub fn fixed_code_allowed(&self) -> bool {
+        self.fixed_code
     }
 
     /// The JWK Set of the banks' signing key.
@@ -106,6 +123,7 @@ pub fn routes() -> Router<AppState> {
             "/bank/{institution}/data/v1/accounts/{account}/numbers",
             get(data::numbers),
         )
+        .layer(axum::middleware::map_response(crate::http::html::page_headers))
 }
 
 /// One bank as a request sees it.

@@ -30,7 +30,7 @@ pub fn cookie_hash(headers: &HeaderMap) -> Option<String> {
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax (no cross-site POSTs carry it),
 /// Secure when the server is reached over https.
 pub fn set_cookie(state: &AppState, bank: &Bank, token: &str) -> HeaderValue {
-    let secure = if state.public_url.starts_with("https://") {
+    let secure = if Url::parse(&state.public_url).is_ok_and(|u| u.scheme() == "https") {
         "; Secure"
     } else {
         ""

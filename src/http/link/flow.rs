@@ -258,10 +258,11 @@ async fn try_link(state: &AppState, session: &Session, attempt: &LinkAttempt, co
     Ok(linked)
 }
 
-/// Back to the platform's `return_url`, or to our own end page.
+/// Back to the platform's `return_url`, or to our own end page (also for a stored
+/// `return_url` that cannot be a `Location`, from before such URLs were refused).
 fn finish(state: &AppState, session: &Session) -> Redirect {
     match &session.return_url {
-        Some(url) => Redirect::to(url),
-        None => Redirect::to(&format!("{}/link/{}/done", state.public_url, session.client_secret)),
+        Some(url) if axum::http::HeaderValue::from_str(url).is_ok() => Redirect::to(url),
+        _ => Redirect::to(&format!("{}/link/{}/done", state.public_url, session.client_secret)),
     }
 }

@@ -20,5 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/link/{secret}", get(pages::pick_institution))
         .route("/link/{secret}/institutions/{institution}", get(flow::start))
         .route("/link/{secret}/done", get(pages::done))
-        .route("/link/{secret}/cancel", get(flow::cancel))
+        // Cancelling changes state, so only a POST does it; a GET (a prefetcher, a link
+        // preview) gets a page asking to confirm.
+        .route("/link/{secret}/cancel", get(pages::confirm_cancel).post(flow::cancel))
+        .layer(axum::middleware::map_response(crate::http::html::page_headers))
 }

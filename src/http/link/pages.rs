@@ -120,11 +120,36 @@ pub async fn pick_institution(
     let permissions: Vec<&str> = session.permissions.iter().map(|p| p.as_str()).collect();
     let body = format!(
         "<h1>Select your bank</h1><p class=\"muted\">The app asks to see: {}.</p><ul id=\"institutions\">{items}</ul>\
-         <p><a id=\"cancel\" href=\"/link/{}/cancel\">Cancel and return to the app</a></p>",
+         {}",
         escape(&permissions.join(", ")),
-        escape(&secret),
+        cancel_form(&secret, "Cancel and return to the app"),
     );
     Ok(Html(page("Select your bank", &body)))
+}
+
+/// The cancel button: a form, since cancelling must be a POST.
+fn cancel_form(secret: &str, label: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/link/{}/cancel\"><button type=\"submit\" id=\"cancel\" \
+         class=\"secondary\">{}</button></form>",
+        escape(secret),
+        escape(label)
+    )
+}
+
+/// `GET /link/{secret}/cancel` (an old bookmark, a prefetcher): asks, cancels nothing.
+pub async fn confirm_cancel(
+    State(state): State<AppState>,
+    Path(secret): Path<String>,
+) -> Result<Html<String>, PageError> {
+    pending_session(&state, &secret).await?;
+    let body = format!(
+        "<h1>Cancel linking?</h1><p class=\"muted\">The app will be told you cancelled.</p>{}\
+         <p><a href=\"/link/{}\">Back to choosing your bank</a></p>",
+        cancel_form(&secret, "Cancel and return to the app"),
+        escape(&secret),
+    );
+    Ok(Html(page("Cancel linking?", &body)))
 }
 
 pub async fn done(State(state): State<AppState>, Path(secret): Path<String>) -> Result<Html<String>, PageError> {

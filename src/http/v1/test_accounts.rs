@@ -255,7 +255,8 @@ async fn create(
     let created = state.store.create_test_account(&spec, state.clock.now()).await?;
     state.store.insert_session(&session, None).await?;
     keyed.note_recovery(&state, &session.id).await?;
-    let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
+    let code = super::test_helpers::second_factor_code(&state, TEST_INSTITUTION, &created.username).await?;
+    let browser = Browser::new(&state.public_url, &code).map_err(|e| e.into_api_error())?;
     let decision = Decision::Approve(Some(vec![created.account_id.clone()]));
     browser
         .link(

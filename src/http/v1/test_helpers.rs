@@ -9,9 +9,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::sessions::render_session;
+use crate::domain::bank::totp;
 use crate::domain::session::SessionStatus;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::link::browser::{Browser, Decision};
+use crate::http::link::browser::{Browser, Decision, TEST_CODE};
 use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
@@ -51,6 +52,26 @@ fn default_username(institution: &str) -> &'static str {
         "fcinst_slow" => "slow",
         _ => "jenny",
     }
+}
+
+/// What the scripted user types as second factor: the fixed code while the banks accept it,
+/// otherwise the user's next unused TOTP (each code passes once, so consecutive helper runs
+/// within one 30 s step take the next step's code).
+pub(super) async fn second_factor_code(state: &AppState, institution: &str, username: &str) -> ApiResult<String> {
+    if state.bank.fixed_code_allowed() {
+        return Ok(TEST_CODE.to_owned());
+    }
+    let Some(user) = state.store.find_bank_user(institution, username).await? else {
+        // The bank refuses the password first; no code is typed.
+        return Ok(TEST_CODE.to_owned());
+    };
+    let last_used = state.store.last_totp_step(&user.id).await?;
+    totp::next_unused_code(&user.totp_secret, state.clock.now(), last_used).ok_or_else(|| {
+        ApiError::rate_limited(
+            totp::STEP_SECS as u64,
+            "Every second-factor code of this user's current time window was used; retry in 30 seconds.",
+        )
+    })
 }
 
 /// The documented password of every seeded sandbox user.
@@ -102,7 +123,8 @@ async fn complete(
         Outcome::Cancel => Decision::Deny,
         Outcome::Failure => Decision::BankFailure,
     };
-    let browser = Browser::new(&state.public_url).map_err(|e| ApiError::internal(&e))?;
+    let code = second_factor_code(&state, &institution, &username).await?;
+    let browser = Browser::new(&state.public_url, &code).map_err(|e| e.into_api_error())?;
     keyed.note_recovery(&state, &session.id).await?;
     browser
         .link(&session.client_secret, &institution, &username, &password, decision)

@@ -1,8 +1,10 @@
 //! SQL for the emulated banks: accounts and their data (`accounts`), OAuth clients, requests,
-//! sessions and the signing key (`oauth`), consents, codes and tokens (`grants`).
+//! sessions and the signing key (`oauth`), consents, codes and tokens (`grants`), sign-in
+//! throttling and used TOTP steps (`guard`).
 
 mod accounts;
 mod grants;
+mod guard;
 mod oauth;
 
 use async_trait::async_trait;
@@ -15,6 +17,7 @@ use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::{AuthCode, Consent, RefreshToken};
 use crate::domain::bank::request::{AuthRequest, BankSession, Stage};
 use crate::domain::bank::test_account;
+use crate::domain::bank::throttle::Failures;
 use crate::domain::institution::Institution;
 use crate::store::bank::{AccessTokenRecord, Issue, Redemption, SigningKeyRecord};
 use crate::store::{BankStore, StoreResult};
@@ -179,5 +182,29 @@ impl BankStore for SqlStore {
 
     async fn signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord> {
         oauth::signing_key(self, candidate).await
+    }
+
+    async fn sign_in_failures(&self, key_hash: &str) -> StoreResult<Option<Failures>> {
+        guard::failures(self, key_hash).await
+    }
+
+    async fn record_sign_in_failure(&self, key_hash: &str, now: i64, forget_secs: i64) -> StoreResult<Failures> {
+        guard::record_failure(self, key_hash, now, forget_secs).await
+    }
+
+    async fn clear_sign_in_failures(&self, key_hash: &str) -> StoreResult<()> {
+        guard::clear(self, key_hash).await
+    }
+
+    async fn forgive_sign_in_failure(&self, key_hash: &str, last_failure_at: Option<i64>) -> StoreResult<()> {
+        guard::forgive(self, key_hash, last_failure_at).await
+    }
+
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {
+        guard::use_totp_step(self, user_id, step).await
+    }
+
+    async fn last_totp_step(&self, user_id: &str) -> StoreResult<Option<i64>> {
+        guard::last_totp_step(self, user_id).await
     }
 }
