@@ -85,12 +85,25 @@ impl Drop for TestGuard {
 
 /// Notes a database this process created, for its guard to drop.
 pub fn register_database(name: &str) {
+    expect_a_guard();
     lock().databases.push(name.to_owned());
 }
 
 /// Notes a directory this process created, for its guard to remove.
 pub fn register_dir(dir: PathBuf) {
+    expect_a_guard();
     lock().dirs.push(dir);
+}
+
+/// A store made outside any guard would outlive its test: that is a mistake in the test,
+/// caught here rather than by a full disk.
+#[track_caller]
+fn expect_a_guard() {
+    assert!(
+        RUNNING.load(Ordering::SeqCst) > 0,
+        "a test made a store without a TestGuard: start it with `let _guard = crate::cleanup::TestGuard::new();` \
+         (both_stores! does)"
+    );
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Created> {

@@ -16,6 +16,7 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_directory_and_its_files_are_owner_only() {
+    let _guard = crate::cleanup::TestGuard::new();
     let mut settings = settings_for(Backend::Sqlite).await;
     // A directory that does not exist yet, so the server creates it.
     let dir = fresh_data_dir().join("data");

@@ -5,18 +5,16 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::Client;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
 use crate::harness::{Backend, KEY, fresh_data_dir, fresh_postgres_url};
+use crate::process::Server;
 
 /// Concurrent clients, each sending its keys one after another.
 const CLIENTS: usize = 8;
@@ -25,55 +23,14 @@ const KILL_AFTER_ACKS: usize = 120;
 
 crate::both_stores!(sigkill_during_keyed_creates_leaves_one_customer_per_key);
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-/// Starts `sandbank` on `127.0.0.1:0` over `database_url` (SQLite in `data_dir` when `None`)
-/// and returns once it logs the address it listens on.
+/// Starts `sandbank` over `database_url` (SQLite in `data_dir` when `None`), with no refresh
+/// workers and no rate limit.
 async fn start(database_url: Option<&str>, data_dir: &Path) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sandbank"));
-    match database_url {
-        Some(url) => command.env("DATABASE_URL", url),
-        None => command.env_remove("DATABASE_URL"),
-    };
-    let mut child = command
-        .env("SANDBANK_DATA_DIR", data_dir)
-        .env("SANDBANK_LISTEN", "127.0.0.1:0")
-        .env("SANDBANK_LOG_FORMAT", "json")
-        .env("SANDBANK_RATE_LIMIT", "0")
-        .env("SANDBANK_REFRESH_WORKERS", "0")
-        .env("RUST_LOG", "info,sqlx=warn")
-        .env_remove("SANDBANK_PUBLIC_URL")
-        .env_remove("SANDBANK_ENCRYPTION_KEYS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the sandbank binary starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = Vec::new();
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Ok(event) = serde_json::from_str::<Value>(&line)
-                && event["message"] == "sandbank listening"
-            {
-                return event["address"].as_str().map(str::to_owned);
-            }
-            log.push(line);
-        }
-        None
-    })
-    .await;
-    let Ok(Some(address)) = address else {
-        panic!("sandbank did not start ({address:?}); its log:\n{}", log.join("\n"));
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server {
-        child,
-        base: format!("http://{address}"),
+    let mut envs = vec![("SANDBANK_RATE_LIMIT", "0"), ("SANDBANK_REFRESH_WORKERS", "0")];
+    if let Some(url) = database_url {
+        envs.push(("DATABASE_URL", url));
     }
+    Server::start(data_dir, &envs).await
 }
 
 /// The keyed create every attempt of `key` sends: the key is also a metadata tag, so the

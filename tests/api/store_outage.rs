@@ -233,6 +233,7 @@ async fn readiness_becomes(client: &Client, base: &str, want: u16) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_started_while_postgres_is_down_wait_become_ready_and_ride_out_an_outage() {
+    let _guard = crate::cleanup::TestGuard::new();
     let direct = fresh_postgres_url().await;
     let db = direct.rsplit_once('/').unwrap().1.to_owned();
     let proxy = Proxy::start_closed().await;
@@ -307,6 +308,7 @@ async fn replicas_started_while_postgres_is_down_wait_become_ready_and_ride_out_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unusable_sqlite_path_is_an_honest_error_at_start() {
+    let _guard = crate::cleanup::TestGuard::new();
     let dir = fresh_data_dir();
     let not_a_dir = dir.join("a_file");
     std::fs::write(&not_a_dir, b"").unwrap();
