@@ -8,12 +8,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::app_state::{AppInner, AppState, BankState, KeyCache, RateLimiter, RefreshSettings};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::domain::idempotency::IDEMPOTENCY_TTL_SECS;
-use crate::http::bank::BankState;
-use crate::http::state::{AppInner, AppState, Clock, RefreshSettings, SystemClock};
-use crate::http::stripe::auth::KeyCache;
-use crate::http::stripe::rate_limit::RateLimiter;
 use crate::store::Store;
 use crate::{http, sandbox, store, workers};
 
@@ -108,7 +106,7 @@ impl App {
 
     /// As [`App::build`], reading time from `clock` (tests pass a [`ManualClock`]).
     ///
-    /// [`ManualClock`]: crate::http::state::ManualClock
+    /// [`ManualClock`]: crate::clock::ManualClock
     pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let cipher = Arc::new(settings.cipher()?);
         let store = open_seeded(settings, cipher.clone(), clock.now()).await?;

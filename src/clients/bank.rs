@@ -13,6 +13,12 @@ use serde_json::{Value, json};
 use crate::domain::account::BankAccountInfo;
 use crate::store::link::LinkClient;
 
+/// The redirect URI the platform registers at every bank, below its public URL: the link
+/// flow receives the code there, and refresh sends the same URI when it renews a token.
+pub fn callback_path() -> &'static str {
+    "/link/callback"
+}
+
 /// Why a bank call failed, in the terms the callers act on.
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {

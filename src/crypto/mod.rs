@@ -1,6 +1,8 @@
 //! Encryption at rest: AES-256-GCM with a key id written beside every value, so keys can be
 //! rotated (new values use the first key; old values still open with theirs).
 
+pub mod jwt;
+
 use std::collections::HashMap;
 use std::path::Path;
 

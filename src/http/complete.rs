@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::error::ApiError;
-use super::state::AppState;
+use crate::app_state::AppState;
 
 pub async fn run_to_completion(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Reads have nothing to finish, and are the hot path: they stay on the connection's task.

@@ -9,7 +9,6 @@ mod ops;
 pub mod parse_errors;
 pub mod request_id;
 mod server_errors;
-pub mod state;
 pub mod stripe;
 pub mod v1;
 
@@ -23,8 +22,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use self::error::ApiError;
-use self::state::AppState;
 use self::stripe::{auth, idempotency, rate_limit, version};
+use crate::app_state::AppState;
 
 /// How long a request may run before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::app_state::AppState;
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
 
 /// A readiness ping slower than this means not ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);

@@ -20,15 +20,15 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::app_state::AppState;
 use crate::clients::webhook::{SendOutcome, WebhookSender};
 use crate::domain::ids::random_base62;
 use crate::domain::webhook::WebhookAttempt;
 use crate::domain::webhook_policy::signature_header;
-use crate::http::state::AppState;
-use crate::http::stripe::version::DEFAULT_API_VERSION;
-use crate::http::v1::events::event_json;
 use crate::store::webhooks::{AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryWaker, NextStep};
 use crate::store::{StoreLocation, StoreResult};
+use crate::wire::event::event_json;
+use crate::wire::version::DEFAULT_API_VERSION;
 
 pub struct Dispatcher {
     state: AppState,

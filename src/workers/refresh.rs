@@ -8,17 +8,17 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::app_state::AppState;
+use crate::clients::bank::callback_path;
 use crate::clients::bank::{Bank, BankError};
 use crate::domain::account::{Authorization, LinkedAccount};
 use crate::domain::ownership::{BankOwner, Ownership};
 use crate::domain::refresh::RefreshJob;
 use crate::domain::session::Feature;
 use crate::domain::transaction::BankTransaction;
-use crate::http::link::callback_path;
-use crate::http::state::AppState;
-use crate::http::v1::render::account_json;
 use crate::store::StoreError;
 use crate::store::refresh::{Fetched, Finished};
+use crate::wire::objects::account_json;
 
 /// Renew an access token this long before it expires.
 const RENEW_MARGIN_SECS: i64 = 30;

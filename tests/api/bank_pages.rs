@@ -2,7 +2,7 @@
 //! second factor, too many attempts, deny, redirect and client checks, PKCE, a foreign
 //! session, and consent revoked by the user on the connected-apps page.
 
-use sandbank::http::state::Clock;
+use sandbank::clock::Clock;
 
 use crate::bank_support::*;
 use crate::both_stores;

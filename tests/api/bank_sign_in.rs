@@ -4,10 +4,10 @@
 //! fixed code can be turned off. Time only moves when a test moves the app's clock.
 
 use reqwest::Client;
+use sandbank::clock::Clock;
 use sandbank::domain::bank::password;
 use sandbank::domain::bank::throttle::{ADDRESS, USER};
 use sandbank::domain::bank::totp;
-use sandbank::http::state::Clock;
 
 use crate::bank_support::*;
 use crate::both_stores;

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use sandbank::http::state::Clock;
+use sandbank::clock::Clock;
 
 use crate::bank_support::*;
 use crate::both_stores;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::both_stores;
 use crate::harness::{Backend, KEY, TestApp, assert_error, json};
 use crate::webhooks_support::{Receiver, StepApp, create_endpoint, produce};
-use sandbank::http::state::Clock;
+use sandbank::clock::Clock;
 
 both_stores!(
     linking_and_the_helper_produce_listable_events,

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use reqwest::{Client, Method, Response};
 use std::sync::Arc;
 
+use sandbank::app_state::AppState;
+use sandbank::clock::ManualClock;
 use sandbank::config::Settings;
-use sandbank::http::state::{AppState, ManualClock};
 use sandbank::startup::App;
 use serde_json::Value;
 use sqlx::Connection;

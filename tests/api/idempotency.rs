@@ -28,8 +28,8 @@ both_stores!(
 /// process noted the session under the key and died after the link committed: the retry
 /// answers with the linked session instead of refusing a session no longer pending.
 async fn a_link_that_committed_before_its_process_died_is_answered_not_redone(backend: Backend) {
+    use sandbank::clock::Clock;
     use sandbank::domain::idempotency::{IDEMPOTENCY_LOCK_SECS, IdempotencyClaim};
-    use sandbank::http::state::Clock;
 
     let app = TestApp::spawn(backend).await;
     let customer = customer_id(&app).await;
@@ -72,7 +72,7 @@ async fn a_link_that_committed_before_its_process_died_is_answered_not_redone(ba
 async fn an_answer_recorded_before_its_expansion_is_expanded_on_replay(backend: Backend) {
     use sandbank::domain::account::LinkedAccount;
     use sandbank::domain::idempotency::{IdempotencyClaim, Reply};
-    use sandbank::http::v1::render::account_json;
+    use sandbank::wire::objects::account_json;
 
     let app = TestApp::spawn(backend).await;
     let customer = customer_id(&app).await;
@@ -84,7 +84,7 @@ async fn an_answer_recorded_before_its_expansion_is_expanded_on_replay(backend: 
     let print = fingerprint(&AxumMethod::POST, &path, None, false, body.as_bytes());
     let store = sandbank::startup::open_store(&app.settings).await.unwrap();
     let now = {
-        use sandbank::http::state::Clock;
+        use sandbank::clock::Clock;
         app.clock.now()
     };
     let IdempotencyClaim::Claimed(claim) = store

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use sandbank::http::state::Clock;
+use sandbank::clock::Clock;
 
 use crate::accounts::test_account;
 use crate::both_stores;

@@ -10,12 +10,12 @@ use super::Bank;
 use super::errors::PageError;
 use super::form::Params;
 use super::session::{page_bank, see_other, to_client};
+use crate::app_state::AppState;
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::pkce::{self, ChallengeError};
 use crate::domain::bank::request::{AuthRequest, REQUEST_TTL_SECS, Stage};
 use crate::domain::bank::scope::{Scope, Scopes};
 use crate::domain::ids::{DEFAULT_TAIL, new_id};
-use crate::http::state::AppState;
 
 /// Parameters that must not repeat (RFC 6749 §3.1).
 const SINGLE: [&str; 7] = [

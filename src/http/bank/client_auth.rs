@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use super::Bank;
 use super::errors::OAuthError;
 use super::form::Params;
+use crate::app_state::AppState;
 use crate::domain::bank::client::{AuthMethod, BankClient};
 use crate::domain::bank::secret;
-use crate::http::state::AppState;
 
 /// Credentials as presented.
 struct Presented {

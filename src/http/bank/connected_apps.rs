@@ -14,10 +14,10 @@ use super::guard::{ClientAddress, SignIn};
 use super::html;
 use super::login::{code_matches, password_matches};
 use super::session::{cookie_hash, page_bank, see_other, set_cookie};
+use crate::app_state::AppState;
 use crate::domain::bank::grant::{Consent, SESSION_TTL_SECS};
 use crate::domain::bank::request::BankSession;
 use crate::domain::bank::secret;
-use crate::http::state::AppState;
 
 /// The browser's session at this bank, if it is live and passed the second factor.
 async fn signed_in(state: &AppState, bank: &Bank, headers: &HeaderMap) -> Result<Option<BankSession>, PageError> {

@@ -12,13 +12,13 @@ use super::form::Params;
 use super::html;
 use super::login::RequestQuery;
 use super::session::{error_to_client, load_request, page_bank, posted_step, to_client};
+use crate::app_state::AppState;
 use crate::domain::bank::account::BankAccount;
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::{AuthCode, CODE_TTL_SECS, Consent, ConsentStatus};
 use crate::domain::bank::request::{AuthRequest, Stage};
 use crate::domain::bank::secret;
 use crate::domain::ids::{DEFAULT_TAIL, new_id};
-use crate::http::state::AppState;
 use crate::store::StoreError;
 
 /// The request's client and the user's accounts that may be shared.

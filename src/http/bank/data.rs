@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use super::Bank;
 use super::errors::DataError;
+use crate::app_state::AppState;
 use crate::domain::bank::account::{Balance, BankAccount, MAX_TRANSACTIONS_PAGE, Scenario, TransactionCursor};
 use crate::domain::bank::grant::Consent;
 use crate::domain::bank::scope::{Scope, Scopes};
-use crate::http::state::AppState;
 
 type DataResult = Result<Json<Value>, DataError>;
 

@@ -16,9 +16,9 @@ use axum::serve::{IncomingStream, Listener};
 use super::Bank;
 use super::errors::PageError;
 use super::html;
+use crate::app_state::AppState;
 use crate::domain::bank::secret;
 use crate::domain::bank::throttle::{ADDRESS, USER, Wait};
-use crate::http::state::AppState;
 
 /// The TCP peer of a connection, as the server records it for every request it serves
 /// (`into_make_service_with_connect_info::<PeerAddr>()`); works over any listener whose

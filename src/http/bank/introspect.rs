@@ -13,10 +13,10 @@ use super::Bank;
 use super::client_auth::authenticate;
 use super::errors::OAuthError;
 use super::form::Params;
+use crate::app_state::AppState;
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::RefreshStatus;
 use crate::domain::bank::secret;
-use crate::http::state::AppState;
 
 pub async fn introspect(
     State(state): State<AppState>,

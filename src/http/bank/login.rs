@@ -12,11 +12,11 @@ use super::errors::PageError;
 use super::guard::{ClientAddress, SignIn};
 use super::html;
 use super::session::{fail_attempt, load_request, page_bank, posted_step, see_other, set_cookie};
+use crate::app_state::AppState;
 use crate::domain::bank::account::BankUser;
 use crate::domain::bank::grant::SESSION_TTL_SECS;
 use crate::domain::bank::request::{AuthRequest, BankSession, Stage};
 use crate::domain::bank::{password, secret, totp};
-use crate::http::state::AppState;
 
 #[derive(Deserialize)]
 pub struct RequestQuery {

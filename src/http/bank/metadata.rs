@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::Bank;
 use super::errors::OAuthError;
+use crate::app_state::AppState;
 use crate::domain::bank::scope::Scope;
-use crate::http::state::AppState;
 
 pub async fn metadata(State(state): State<AppState>, Path(institution): Path<String>) -> Response {
     let bank = match Bank::find(&state, &institution).await {

@@ -10,10 +10,10 @@ use serde_json::json;
 
 use super::Bank;
 use super::errors::OAuthError;
+use crate::app_state::AppState;
 use crate::domain::bank::client::{BankClient, ClientMetadata};
 use crate::domain::bank::secret;
 use crate::domain::ids::{DEFAULT_TAIL, new_id};
-use crate::http::state::AppState;
 
 pub async fn register(State(state): State<AppState>, Path(institution): Path<String>, body: Bytes) -> Response {
     match run(&state, &institution, &body).await {

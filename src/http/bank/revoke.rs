@@ -11,8 +11,8 @@ use super::Bank;
 use super::client_auth::authenticate;
 use super::errors::OAuthError;
 use super::form::Params;
+use crate::app_state::AppState;
 use crate::domain::bank::secret;
-use crate::http::state::AppState;
 
 pub async fn revoke(
     State(state): State<AppState>,

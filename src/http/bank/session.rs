@@ -8,9 +8,9 @@ use url::Url;
 use super::Bank;
 use super::errors::PageError;
 use super::form::Params;
+use crate::app_state::AppState;
 use crate::domain::bank::request::{AuthRequest, RequestState, Stage};
 use crate::domain::bank::secret;
-use crate::http::state::AppState;
 
 /// The bank's session cookie; scoped to one bank's path.
 pub const COOKIE: &str = "sandbank_bank_session";

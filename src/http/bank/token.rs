@@ -12,7 +12,8 @@ use super::Bank;
 use super::client_auth::authenticate;
 use super::errors::OAuthError;
 use super::form::Params;
-use super::jwt::AccessClaims;
+use crate::app_state::AppState;
+use crate::crypto::jwt::AccessClaims;
 use crate::domain::bank::client::BankClient;
 use crate::domain::bank::grant::{
     ACCESS_TOKEN_TTL_SECS, AuthCode, Consent, GrantError, REFRESH_TOKEN_TTL_SECS, RefreshStatus, RefreshToken,
@@ -21,7 +22,6 @@ use crate::domain::bank::grant::{
 use crate::domain::bank::scope::Scopes;
 use crate::domain::bank::secret;
 use crate::domain::ids::{DEFAULT_TAIL, new_id};
-use crate::http::state::AppState;
 use crate::store::{AccessTokenRecord, IssuedTokens, Redemption};
 
 const SINGLE: [&str; 7] = [

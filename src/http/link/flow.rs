@@ -8,19 +8,14 @@ use axum::response::Redirect;
 use serde::Deserialize;
 
 use super::pages::{PageError, pending_session};
-use crate::clients::bank::{Bank, BankError};
+use crate::app_state::AppState;
+use crate::clients::bank::{Bank, BankError, callback_path};
 use crate::domain::account::{Authorization, AuthorizationStatus, LinkedAccount};
 use crate::domain::event::{Event, EventRequest};
 use crate::domain::refresh::{self, RefreshJob};
 use crate::domain::session::{Session, SessionStatus};
-use crate::http::state::AppState;
-use crate::http::v1::render::account_json;
 use crate::store::link::{LinkAttempt, LinkClient};
-
-/// The redirect URI the link flow registers at every bank.
-pub fn callback_path() -> &'static str {
-    "/link/callback"
-}
+use crate::wire::objects::account_json;
 
 fn redirect_uri(state: &AppState) -> String {
     format!("{}{}", state.public_url, callback_path())

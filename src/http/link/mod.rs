@@ -10,9 +10,7 @@ mod pages;
 use axum::Router;
 use axum::routing::get;
 
-use crate::http::state::AppState;
-
-pub use flow::callback_path;
+use crate::app_state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::html::{escape, page};
+use crate::app_state::AppState;
 use crate::domain::session::{Session, SessionStatus};
-use crate::http::state::AppState;
 
 /// An error shown to the person in the browser (never a Stripe JSON error: no SDK is here).
 #[derive(Debug)]

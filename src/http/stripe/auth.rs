@@ -2,9 +2,7 @@
 //! username; a restricted key's permissions are checked here too. Puts the caller's
 //! [`Caller`] in the request for every later layer.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -13,10 +11,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
+use crate::app_state::AppState;
 use crate::domain::key_permissions::{Access, KeyPermissions, Resource, permission_name, required_for};
-use crate::domain::platform::{ApiKey, KeyGrant, KeyHash, redact_key};
+use crate::domain::platform::{ApiKey, KeyHash, redact_key};
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
 
 /// Who is calling: the platform the key belongs to, the key's hash (the rate-limit bucket),
 /// and for a restricted key what it may do.
@@ -151,48 +149,4 @@ fn basic_username(credentials: &str) -> String {
 
 fn invalid_key(key: &str) -> ApiError {
     ApiError::unauthorized(format!("Invalid API Key provided: {}", redact_key(key)))
-}
-
-/// Recently seen keys, so a request costs one query (its own) rather than two. Entries live
-/// briefly: a key revoked from another process stops working within [`KEY_CACHE_TTL`].
-pub struct KeyCache {
-    entries: Mutex<HashMap<KeyHash, (Arc<KeyGrant>, Instant)>>,
-}
-
-pub const KEY_CACHE_TTL: Duration = Duration::from_secs(30);
-const KEY_CACHE_MAX: usize = 10_000;
-
-impl KeyCache {
-    pub fn new() -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn get(&self, hash: KeyHash) -> Option<Arc<KeyGrant>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(&hash)
-            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(grant, _)| grant.clone())
-    }
-
-    pub fn put(&self, hash: KeyHash, grant: Arc<KeyGrant>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= KEY_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(hash, (grant, Instant::now()));
-    }
-
-    /// Forgets a key at once (used when this process revokes it).
-    pub fn forget(&self, hash: KeyHash) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&hash);
-    }
-}
-
-impl Default for KeyCache {
-    fn default() -> Self {
-        Self::new()
-    }
 }

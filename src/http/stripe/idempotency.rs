@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
 use super::params::{expand_paths, parse_body};
+use crate::app_state::AppState;
 use crate::domain::idempotency::{IDEMPOTENCY_KEY_MAX_LEN, IdempotencyClaim, KeyClaim, Reply, StoredResponse};
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
 
 pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
     if req.method() != Method::POST {

@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::params::lenient::Int;
 use super::params::{from_tree, read_tree};
+use crate::app_state::AppState;
 use crate::domain::page::{Cursor, Page, PageRequest, TimeRange};
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
 use crate::store::StoreError;
 
 /// Stripe's default and maximum page sizes.

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use serde_path_to_error::{Path, Segment};
 
 use super::form::{MAX_DEPTH, parse_form, shown_name, too_deep};
+use crate::app_state::AppState;
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
 
 /// A request that takes no parameters besides `expand[]`.
 #[derive(Debug, serde::Deserialize)]

@@ -8,9 +8,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::http::error::ApiError;
-
-/// The version answered when a request names none: the newest in Stripe's published enum.
-pub const DEFAULT_API_VERSION: &str = "2026-07-29.dahlia";
+use crate::wire::version::DEFAULT_API_VERSION;
 
 /// A request's API version and the betas it opted into.
 #[derive(Debug, Clone, PartialEq, Eq)]

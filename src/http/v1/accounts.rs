@@ -7,20 +7,20 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::render::account_json;
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::clients::bank::Bank;
 use crate::domain::account::LinkedAccount;
 use crate::domain::refresh;
 use crate::domain::session::Feature;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
 use crate::store::link::AccountFilter;
+use crate::wire::objects::account_json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::domain::customer::{Customer, CustomerChanges, CustomerFilter};
 use crate::domain::fields::{Address, Change};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, RangeParam, cursor_error, list_object};

@@ -1,23 +1,22 @@
 //! `/v1/events`: list (by type with `*`, `types[]`, `created`, `delivery_success`) and
-//! retrieve. The event's shape is also what the dispatcher sends.
+//! retrieve. The event's shape (`wire::event`) is also what the dispatcher sends.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::resolver::respond;
-use crate::domain::event::Event;
+use crate::app_state::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::list::{ListQuery, RangeParam, cursor_error, list_object};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::Bool;
-use crate::http::stripe::version::DEFAULT_API_VERSION;
-use crate::store::events::{EventFilter, StoredEvent};
+use crate::store::events::EventFilter;
+use crate::wire::event::stored_event_json;
 
 /// Stripe's limit on `types[]`.
 pub const MAX_TYPES: usize = 20;
@@ -26,26 +25,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/events", get(list))
         .route("/v1/events/{id}", get(retrieve))
-}
-
-/// The event in Stripe's shape, labelled with the API version it is rendered for.
-pub fn event_json(e: &Event, pending_webhooks: i64, api_version: &str) -> Value {
-    json!({
-        "id": e.id,
-        "object": "event",
-        "api_version": api_version,
-        "created": e.created,
-        "data": { "object": e.object },
-        "livemode": false,
-        "pending_webhooks": pending_webhooks,
-        "request": { "id": e.request.id, "idempotency_key": e.request.idempotency_key },
-        "type": e.kind,
-    })
-}
-
-pub fn stored_event_json(s: &StoredEvent) -> Value {
-    let version = s.event.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION);
-    event_json(&s.event, s.pending_webhooks, version)
 }
 
 #[derive(Debug, Deserialize)]

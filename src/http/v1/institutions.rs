@@ -5,13 +5,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use super::render::institution_json;
+use crate::app_state::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::list::{ListQuery, list_object, paginate_in_memory};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
+use crate::wire::objects::institution_json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -7,7 +7,6 @@ pub mod events;
 mod institutions;
 mod owners;
 mod ownership_match;
-pub mod render;
 mod resolver;
 pub use resolver::expand_for;
 pub mod sessions;
@@ -19,7 +18,7 @@ mod webhook_test_helpers;
 
 use axum::Router;
 
-use crate::http::state::AppState;
+use crate::app_state::AppState;
 
 /// Every `/v1` route, before the Stripe convention layers are applied.
 pub fn routes() -> Router<AppState> {

@@ -7,12 +7,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::accounts::no_such_account;
-use super::render::{owner_json, owners_url};
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
+use crate::wire::objects::{owner_json, owners_url};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/financial_connections/accounts/{account}/owners", get(list))

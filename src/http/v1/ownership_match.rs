@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::no_such_account;
+use crate::app_state::AppState;
 use crate::domain::customer::Customer;
 use crate::domain::fields::Address;
 use crate::domain::key_permissions::{Access, Resource};
@@ -17,7 +18,6 @@ use crate::domain::matching::{self, FieldResult, MatchType, OwnerInformation, Ow
 use crate::domain::session::{AccountHolder, Permission};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;

@@ -7,12 +7,12 @@ use axum::Json;
 use serde_json::Value;
 
 use super::customers::{customer_json, deleted_json};
-use super::render::{authorization_json, institution_json, ownership_json};
+use crate::app_state::AppState;
 use crate::domain::key_permissions::{Access, Resource};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::expand::{Resolver, expand};
+use crate::wire::objects::{authorization_json, institution_json, ownership_json};
 
 struct PlatformResolver<'a> {
     state: &'a AppState,

@@ -7,18 +7,18 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::render::{account_json, session_json};
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::domain::page::{Cursor, PageRequest};
 use crate::domain::session::{AccountHolder, Feature, NewSession, Permission, SUBCATEGORIES, Session, SessionFilters};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::{Clearable, Int};
 use crate::store::link::AccountFilter;
+use crate::wire::objects::{account_json, session_json};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

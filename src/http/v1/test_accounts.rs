@@ -8,8 +8,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::render::account_json;
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::domain::bank::account::{Category, Owner, Scenario, Subcategory, TestAccountSpec, TestTransaction};
 use crate::domain::bank::test_account::TEST_INSTITUTION;
 use crate::domain::page::{Cursor, PageRequest};
@@ -17,12 +17,12 @@ use crate::domain::refresh;
 use crate::domain::session::{AccountHolder, Feature, NewSession, Permission, Session, SessionFilters};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::link::browser::{Browser, Decision};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::Int;
 use crate::store::link::AccountFilter;
+use crate::wire::objects::account_json;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/test_helpers/financial_connections/accounts", post(create))

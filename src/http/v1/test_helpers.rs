@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::sessions::render_session;
+use crate::app_state::AppState;
 use crate::domain::bank::totp;
 use crate::domain::session::SessionStatus;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::link::browser::{Browser, Decision, TEST_CODE};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::params::Params;

@@ -7,16 +7,16 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::render::transaction_json;
 use super::resolver::respond;
+use crate::app_state::AppState;
 use crate::domain::transaction::TransactionFilter;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::list::{ListQuery, RangeParam, cursor_error, list_object};
 use crate::http::stripe::params::NoParams;
 use crate::http::stripe::params::Params;
 use crate::store::StoreError;
+use crate::wire::objects::transaction_json;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

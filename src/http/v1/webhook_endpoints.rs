@@ -7,9 +7,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+use crate::app_state::AppState;
 use crate::domain::webhook::{EndpointChanges, NewEndpoint, WebhookEndpoint};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};

@@ -14,22 +14,22 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::events::stored_event_json;
-use super::render::account_json;
 use super::webhook_endpoints::no_such_endpoint;
+use crate::app_state::AppState;
 use crate::domain::event::{Event, EventRequest};
 use crate::domain::ids::random_base62;
 use crate::domain::key_permissions::{Access, Resource};
 use crate::domain::webhook::{EndpointStatus, FC_EVENT_TYPES, TEST_HELPER_EVENT_TYPE};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request_id::RequestId;
-use crate::http::state::AppState;
 use crate::http::stripe::auth::Caller;
 use crate::http::stripe::idempotency::Keyed;
 use crate::http::stripe::list::{ListQuery, cursor_error, list_object};
 use crate::http::stripe::params::Params;
 use crate::http::stripe::params::lenient::Int;
 use crate::store::events::StoredEvent;
+use crate::wire::event::stored_event_json;
+use crate::wire::objects::account_json;
 
 /// Most events one request may create.
 pub const MAX_COUNT: i64 = 1000;

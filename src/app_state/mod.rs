@@ -1,50 +1,18 @@
-//! The shared application state every handler receives.
+//! The application state every handler and worker receives, wired once in `startup`.
+
+mod bank;
+mod key_cache;
+mod rate_limiter;
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+pub use self::bank::{BankState, DEFAULT_SLOW_DELAY};
+pub use self::key_cache::{KEY_CACHE_TTL, KeyCache};
+pub use self::rate_limiter::RateLimiter;
+use crate::clock::Clock;
 use crate::crypto::Cipher;
-use crate::http::bank::BankState;
-use crate::http::stripe::auth::KeyCache;
-use crate::http::stripe::rate_limit::RateLimiter;
 use crate::store::Store;
-
-/// Reads the time; a parameter so tests and the domain never call the system clock directly.
-pub trait Clock: Send + Sync {
-    /// Unix seconds.
-    fn now(&self) -> i64;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    }
-}
-
-/// A clock tests move by hand, so expiries (codes, tokens, refresh windows) are tested
-/// without sleeping.
-pub struct ManualClock(std::sync::atomic::AtomicI64);
-
-impl ManualClock {
-    pub fn starting_at(unix: i64) -> Self {
-        Self(std::sync::atomic::AtomicI64::new(unix))
-    }
-
-    pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
 
 pub struct AppInner {
     pub store: Arc<dyn Store>,
