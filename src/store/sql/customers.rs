@@ -44,8 +44,7 @@ fn encode_json(c: &Customer) -> (Option<String>, String) {
 
 pub(super) async fn insert(store: &SqlStore, c: &Customer, reply: Option<&Reply<'_, Customer>>) -> StoreResult<()> {
     let (address, metadata) = encode_json(c);
-    let mut tx = store.write.begin().await?;
-    sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO customers (id, platform_id, created, deleted_at, name, email, phone, \
          description, address, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -58,12 +57,8 @@ pub(super) async fn insert(store: &SqlStore, c: &Customer, reply: Option<&Reply<
     .bind(&c.phone)
     .bind(&c.description)
     .bind(address)
-    .bind(metadata)
-    .execute(&mut *tx)
-    .await?;
-    super::record_reply(&mut tx, &store.cipher, reply, c).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(metadata);
+    super::execute_recording(store, statement, reply, c).await
 }
 
 pub(super) async fn get(store: &SqlStore, platform_id: &str, id: &str) -> StoreResult<Option<Customer>> {

@@ -195,6 +195,26 @@ pub(crate) async fn record_in<T: ?Sized>(
     Ok(())
 }
 
+/// A write of one statement, with its answer recorded beside it when the request carries an
+/// `Idempotency-Key`. Without a key there is nothing to record, and the statement runs on its
+/// own: a transaction would add a BEGIN and a COMMIT round trip to every unkeyed create.
+pub(crate) async fn execute_recording<'q, T: ?Sized>(
+    store: &SqlStore,
+    statement: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    reply: Option<&Reply<'_, T>>,
+    value: &T,
+) -> StoreResult<()> {
+    if reply.is_none() {
+        statement.execute(&store.write).await?;
+        return Ok(());
+    }
+    let mut tx = store.write.begin().await?;
+    statement.execute(&mut *tx).await?;
+    record_in(&mut tx, &store.cipher, reply, value).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Notes under the key what the request started (e.g. the session it links through), for a
 /// successor to resume if this process dies before the key has an answer.
 pub(super) async fn note_recovery(store: &SqlStore, claim: &KeyClaim, recovery: &str) -> StoreResult<()> {

@@ -5,6 +5,7 @@ mod bank;
 mod customers;
 mod events_read;
 mod idempotency;
+pub(crate) use idempotency::execute_recording;
 pub(crate) use idempotency::record_in as record_reply;
 pub(crate) mod incarnation;
 mod link;

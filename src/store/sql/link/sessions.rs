@@ -56,8 +56,7 @@ pub(super) async fn insert(store: &SqlStore, s: &Session, reply: Option<&Reply<'
         AccountHolder::Account(id) => ("account", id),
     };
     let to_json = |v: serde_json::Result<String>| v.map_err(|e| StoreError::Corrupt(e.to_string()));
-    let mut tx = store.write.begin().await?;
-    sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO fc_sessions (id, platform_id, created, client_secret, client_secret_hash, holder_type, \
          holder_id, permissions, prefetch, filters, account_limit, return_url, status, failure_reason) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -75,12 +74,8 @@ pub(super) async fn insert(store: &SqlStore, s: &Session, reply: Option<&Reply<'
     .bind(s.account_limit.map(i64::from))
     .bind(&s.return_url)
     .bind(s.status.as_str())
-    .bind(&s.failure_reason)
-    .execute(&mut *tx)
-    .await?;
-    crate::store::sql::record_reply(&mut tx, &store.cipher, reply, s).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(&s.failure_reason);
+    crate::store::sql::execute_recording(store, statement, reply, s).await
 }
 
 pub(super) async fn get(store: &SqlStore, platform_id: &str, id: &str) -> StoreResult<Option<Session>> {
