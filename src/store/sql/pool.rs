@@ -63,13 +63,17 @@ impl GatedPool {
 impl<'p> Executor<'p> for &'p GatedPool {
     type Database = Any;
 
-    /// Collects the results before yielding them: every caller reads them all anyway, and the
-    /// guard then covers the whole statement.
+    /// Over a watched database, collects the results before yielding them: every caller reads
+    /// them all anyway, and the guard then covers the whole statement.
     fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
     where
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
+        // An embedded database has no health to watch: its rows stream as from a plain pool.
+        if self.health.is_none() {
+            return (&self.pool).fetch_many(query);
+        }
         let run = self.guard(async move {
             let mut conn = self.pool.acquire().await?;
             conn.fetch_many(query).try_collect::<Vec<_>>().await
